@@ -1,0 +1,27 @@
+"""Where each fleet table lives below the warehouse root, and its schema."""
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from fleet_platform.rules import schema
+from fleet_platform.rules.reference import VEHICLES
+
+
+@dataclass(frozen=True)
+class Table:
+    """A Delta table: ``path`` below the warehouse root, its schema and partition columns."""
+
+    path: str
+    schema: dict[str, pl.DataType]
+    partition_by: tuple[str, ...] = ()
+
+    def conform(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The table's columns, in order, with their types."""
+        return frame.select(pl.col(name).cast(dtype) for name, dtype in self.schema.items())
+
+
+REFERENCE = Table("reference/vehicles", VEHICLES)
+LEDGER = Table("ledger/landed_files", schema.LANDED_FILES, ("partition_date",))
+BRONZE = Table("bronze/raw_bus_events", schema.RAW_BUS_EVENTS, ("ingest_date",))
+SILVER = Table("silver/bus_events", schema.BUS_EVENTS, ("event_date",))

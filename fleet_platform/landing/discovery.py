@@ -1,0 +1,64 @@
+"""Which landed files belong to a daily partition.
+
+A file belongs to the partition of its date folder when that folder is a valid landing
+date; a file whose key gives no valid date (``bad_key``) belongs to the partition of the
+UTC day it was received. Listing stays narrow: the date folders of the partition, plus a
+delimiter walk of the places where bad keys can hide (unknown top-level folders, files
+directly under a source, source sub-folders that are not valid dates).
+"""
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from fleet_platform.landing.store import LandedObject, LandingBackend
+from fleet_platform.rules.keys import REFERENCE_KEY, is_marker
+from fleet_platform.rules.reasons import Source
+
+REFERENCE_FOLDER = REFERENCE_KEY.split("/", 1)[0] + "/"
+
+
+def valid_date_folder(folder: str, today: date) -> date | None:
+    """The date a ``YYYY-MM-DD`` folder names, if it may receive files (≤ tomorrow)."""
+    try:
+        day = date.fromisoformat(folder)
+    except ValueError:
+        return None
+    return day if len(folder) == 10 and day <= today + timedelta(days=1) else None
+
+
+def partition_date(obj: LandedObject, today: date) -> date:
+    """The daily partition a landed object belongs to."""
+    parts = obj.key.split("/")
+    if len(parts) >= 2 and parts[0] in Source.__members__.values():
+        day = valid_date_folder(parts[1], today)
+        if day is not None:
+            return day
+    return obj.last_modified.date()
+
+
+def _bad_key_candidates(store: LandingBackend, today: date) -> Iterator[LandedObject]:
+    top = store.list_level("")
+    yield from top.objects
+    for folder in top.folders:
+        name = folder.rstrip("/")
+        if folder == REFERENCE_FOLDER:
+            continue
+        if name not in Source.__members__.values():
+            yield from store.list(folder)
+            continue
+        level = store.list_level(folder)
+        yield from level.objects
+        for date_folder in level.folders:
+            if valid_date_folder(date_folder.rstrip("/").split("/")[-1], today) is None:
+                yield from store.list(date_folder)
+
+
+def files_of_partition(store: LandingBackend, day: date, today: date) -> list[LandedObject]:
+    """Every non-marker object of a partition, in processing order (key, version)."""
+    found: list[LandedObject] = []
+    for source in Source:
+        found.extend(store.list(f"{source.value}/{day.isoformat()}/"))
+    found.extend(
+        obj for obj in _bad_key_candidates(store, today) if partition_date(obj, today) == day
+    )
+    return sorted(obj for obj in found if not is_marker(obj.key))

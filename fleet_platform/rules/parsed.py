@@ -1,0 +1,40 @@
+"""Helpers every source parser shares to produce the ``PARSED_ROWS`` frame."""
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from fleet_platform.rules.decode import split_lines
+from fleet_platform.rules.schema import PARSED_ROWS
+
+
+def numbered_lines(text: str, skip: int = 0) -> pl.DataFrame:
+    """Non-blank lines after the first ``skip`` non-blank ones, numbered from 1.
+
+    Blank lines are skipped and not counted (contracts/fleet.md).
+    """
+    lines = pl.Series("raw", split_lines(text), dtype=pl.String)
+    kept = lines.filter(lines.str.strip_chars() != "").slice(skip)
+    return pl.DataFrame(
+        {"row_number": pl.int_range(1, kept.len() + 1, eager=True, dtype=pl.Int64), "raw": kept}
+    )
+
+
+def finish(frame: pl.DataFrame) -> pl.DataFrame:
+    """Select and type the ``PARSED_ROWS`` columns, in order."""
+    return frame.select(pl.col(name).cast(dtype) for name, dtype in PARSED_ROWS.items())
+
+
+def from_records(records: Sequence[dict[str, object]]) -> pl.DataFrame:
+    """Build ``PARSED_ROWS`` from per-row dicts (the exact, per-row parsing paths)."""
+    return pl.DataFrame(list(records), schema=PARSED_ROWS, orient="row")
+
+
+def blank(text: object) -> bool:
+    """A required value that is absent, null or only white space."""
+    return text is None or (isinstance(text, str) and not text.strip())
+
+
+def blank_expr(column: pl.Expr) -> pl.Expr:
+    """Vectorised :func:`blank` for a string column."""
+    return column.is_null() | (column.str.strip_chars() == "")

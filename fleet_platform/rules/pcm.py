@@ -1,0 +1,156 @@
+"""Source ``pcm``: NDJSON, one event per line (contracts/fleet.md, "Source pcm").
+
+Two paths give the same answer: a bulk path in polars for files whose lines all decode,
+and an exact per-line path for files with broken lines (polars fails a whole decode on
+one malformed line, NOTES.md). ``tests/.../test_pcm.py`` holds them to each other.
+"""
+
+import json
+import math
+
+import polars as pl
+
+from fleet_platform.rules.parsed import blank_expr, finish, numbered_lines
+from fleet_platform.rules.times import epoch_ms_utc, rfc3339_utc
+
+_OPTIONAL_NUMBERS = {
+    "odo_km": "odometer_km",
+    "speed_kmh": "speed_kmh",
+    "lat": "latitude",
+    "lon": "longitude",
+    "soc_pct": "soc_pct",
+    "fuel_l": "fuel_used_l",
+    "engine_h": "engine_hours",
+}
+
+# The fields of one line once decoded, before the common rules run.
+_FIELDS: dict[str, pl.DataType] = {
+    "row_number": pl.Int64(),
+    "raw": pl.String(),
+    "malformed": pl.Boolean(),
+    "vin": pl.String(),
+    "type": pl.String(),
+    "ts_text": pl.String(),
+    "ts_ms": pl.Int64(),
+    "recv_ts": pl.Int64(),
+    **{name: pl.Float64() for name in _OPTIONAL_NUMBERS},
+}
+
+_DECODE_AS = pl.Struct(
+    {
+        "vin": pl.String,
+        "type": pl.String,
+        "ts": pl.String,
+        "recv_ts": pl.Int64,
+        **{name: pl.Float64 for name in _OPTIONAL_NUMBERS},
+    }
+)
+
+# A key followed by a value of a type the contract does not allow for it (a suspect:
+# the exact path decides). JSON strings escape quotes, so this can't match inside one.
+_NUMBER_KEYS = "|".join(_OPTIONAL_NUMBERS)
+_WRONG_TYPE = (
+    r'[{,]\s*"(?:'
+    rf'(?:{_NUMBER_KEYS})"\s*:\s*["tf{{\[]'
+    r'|(?:vin|type)"\s*:\s*[-\dtf{\[]'
+    r'|recv_ts"\s*:\s*(?:["tf{\[]|-?\d+[.eE])'
+    r'|ts"\s*:\s*(?:[tf{\[]|-?\d+[.eE])'
+    r")"
+)
+_TS_IS_INTEGER = r'[{,]\s*"ts"\s*:\s*-?\d'
+
+
+def parse_pcm(text: str) -> pl.DataFrame:
+    """Parse a pcm file's text into ``PARSED_ROWS``."""
+    lines = numbered_lines(text)
+    try:
+        fields = _decode_bulk(lines)
+    except pl.exceptions.PolarsError:
+        fields = _decode_exact(lines)
+    return _apply_rules(fields)
+
+
+def _decode_bulk(lines: pl.DataFrame) -> pl.DataFrame:
+    """Decode plain flat lines in bulk; suspect lines (nested, odd types) go the exact way."""
+    raw = pl.col("raw")
+    suspect = (
+        ~raw.str.strip_chars_start().str.starts_with("{")
+        | (raw.str.count_matches("{", literal=True) > 1)
+        | raw.str.contains(_WRONG_TYPE)
+    )
+    flagged = lines.with_columns(suspect=suspect, ts_is_int=raw.str.contains(_TS_IS_INTEGER))
+    plain = flagged.filter(~pl.col("suspect"))
+    decoded = plain.select(
+        "row_number",
+        "raw",
+        pl.lit(False).alias("malformed"),
+        pl.col("raw").str.json_decode(_DECODE_AS).alias("json"),
+        "ts_is_int",
+    ).unnest("json")
+    decoded = decoded.with_columns(
+        ts_text=pl.when(~pl.col("ts_is_int")).then(pl.col("ts")),
+        ts_ms=pl.when(pl.col("ts_is_int")).then(pl.col("ts").cast(pl.Int64, strict=False)),
+    ).select(pl.col(name).cast(dtype) for name, dtype in _FIELDS.items())
+    suspects = _decode_exact(flagged.filter(pl.col("suspect")))
+    return pl.concat([decoded, suspects]).sort("row_number")
+
+
+def _decode_exact(lines: pl.DataFrame) -> pl.DataFrame:
+    records = [
+        _decode_line(number, raw)
+        for number, raw in zip(lines["row_number"], lines["raw"], strict=True)
+    ]
+    return pl.DataFrame(records, schema=_FIELDS, orient="row")
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _decode_line(number: int, raw: str) -> tuple[object, ...]:
+    """One line, exactly as the contract types it; a wrong type makes it malformed."""
+    malformed = (number, raw, True, *([None] * (len(_FIELDS) - 3)))
+    try:
+        value = json.loads(raw, parse_constant=_reject_constant)
+    except ValueError:
+        return malformed
+    if not isinstance(value, dict):
+        return malformed
+    vin, kind, ts, recv = (value.get(k) for k in ("vin", "type", "ts", "recv_ts"))
+    strings_ok = all(v is None or isinstance(v, str) for v in (vin, kind))
+    ts_ok = ts is None or isinstance(ts, str) or (isinstance(ts, int) and not isinstance(ts, bool))
+    recv_ok = recv is None or (isinstance(recv, int) and not isinstance(recv, bool))
+    numbers = [value.get(name) for name in _OPTIONAL_NUMBERS]
+    numbers_ok = all(v is None or _is_number(v) for v in numbers)
+    if not (strings_ok and ts_ok and recv_ok and numbers_ok):
+        return malformed
+    ts_text = ts if isinstance(ts, str) else None
+    ts_ms = ts if isinstance(ts, int) else None
+    return (number, raw, False, vin, kind, ts_text, ts_ms, recv, *numbers)
+
+
+def _apply_rules(fields: pl.DataFrame) -> pl.DataFrame:
+    event_time = (
+        pl.when(pl.col("ts_ms").is_not_null())
+        .then(epoch_ms_utc(pl.col("ts_ms")))
+        .otherwise(rfc3339_utc(pl.col("ts_text")))
+    )
+    missing = (
+        blank_expr(pl.col("vin"))
+        | blank_expr(pl.col("type"))
+        | (pl.col("ts_ms").is_null() & blank_expr(pl.col("ts_text")))
+        | pl.col("recv_ts").is_null()
+    )
+    return finish(
+        fields.with_columns(
+            missing=missing,
+            event_time=event_time,
+            received_time=epoch_ms_utc(pl.col("recv_ts")),
+            event_type=pl.col("type"),
+            **{canonical: pl.col(name) for name, canonical in _OPTIONAL_NUMBERS.items()},
+        ).with_columns(time_ok=pl.col("event_time").is_not_null())
+    )

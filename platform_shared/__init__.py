@@ -1,0 +1,1 @@
+"""What both code locations need, written once: deployment switch, storage URLs, data directory."""

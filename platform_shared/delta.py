@@ -1,0 +1,129 @@
+"""Delta Lake tables below a warehouse root (polars + delta-rs), the one way both code
+locations read and write their tables.
+
+Writers retry a commit they lost to a concurrent writer (delta-rs commits with
+conditional PUTs, so two writers can't both win, NOTES.md).
+"""
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import TypeVar
+
+import polars as pl
+from deltalake import DeltaTable
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+from platform_shared.storage import StorageRoot
+
+T = TypeVar("T")
+_COMMIT_ATTEMPTS = 5
+
+
+def sql_dates(column: str, days: Iterable[date]) -> str:
+    """A delta-rs predicate ``column IN ('YYYY-MM-DD', …)`` built from date objects only."""
+    values = sorted({day.isoformat() for day in days})
+    if not values:
+        return "false"
+    if not column.isidentifier():
+        raise ValueError(f"{column!r} is not a column name")
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class DeltaWarehouse:
+    """The tables of one warehouse root, addressed as ``<layer>/<name>``."""
+
+    def __init__(self, root: StorageRoot) -> None:
+        self.root = root
+
+    def url(self, table: str) -> str:
+        return self.root.join(table)
+
+    def _options(self) -> dict[str, str] | None:
+        return self.root.storage_options()
+
+    def table(self, table: str) -> DeltaTable | None:
+        try:
+            return DeltaTable(self.url(table), storage_options=self._options())
+        except TableNotFoundError:
+            return None
+
+    def scan(self, table: str, schema: Mapping[str, pl.DataType]) -> pl.LazyFrame:
+        """The table as a LazyFrame; an empty frame of ``schema`` if it doesn't exist yet."""
+        if self.table(table) is None:
+            return pl.LazyFrame(schema=dict(schema))
+        return pl.scan_delta(self.url(table), storage_options=self._options())
+
+    def _retry(self, commit: Callable[[], T]) -> T:
+        for attempt in range(_COMMIT_ATTEMPTS):
+            try:
+                return commit()
+            except CommitFailedError:
+                if attempt == _COMMIT_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _write(self, table: str, frame: pl.DataFrame, mode: str, options: dict) -> None:
+        self._retry(
+            lambda: frame.write_delta(
+                self.url(table),
+                mode=mode,
+                storage_options=self._options(),
+                delta_write_options=options or None,
+            )
+        )
+
+    def append(
+        self, table: str, frame: pl.DataFrame, partition_by: list[str] | None = None
+    ) -> None:
+        """Append rows (creating the table, even from an empty frame, on first write)."""
+        if frame.is_empty() and self.table(table) is not None:
+            return
+        self._write(table, frame, "append", {"partition_by": partition_by} if partition_by else {})
+
+    def replace_where(
+        self,
+        table: str,
+        frame: pl.DataFrame,
+        predicate: str,
+        partition_by: list[str] | None = None,
+    ) -> None:
+        """Replace the rows matching ``predicate`` by ``frame`` in one commit."""
+        if self.table(table) is None:
+            self.append(table, frame, partition_by)
+            return
+        options: dict[str, object] = {"predicate": predicate}
+        if partition_by:
+            options["partition_by"] = partition_by
+        self._write(table, frame, "overwrite", options)
+
+    def delete_where(self, table: str, predicate: str) -> int:
+        """Delete matching rows; returns how many were deleted."""
+        existing = self.table(table)
+        if existing is None:
+            return 0
+        metrics = self._retry(lambda: existing.delete(predicate))
+        return int(metrics.get("num_deleted_rows", 0))
+
+    def delete_matching(self, table: str, keys: pl.DataFrame, on: list[str]) -> int:
+        """Delete the rows whose ``on`` columns equal a row of ``keys`` (a merge: no values
+        are spliced into SQL)."""
+        if keys.is_empty() or self.table(table) is None:
+            return 0
+        predicate = " AND ".join(f"t.{column} = s.{column}" for column in on)
+        source = keys.select(on).unique()
+        options = {"predicate": predicate, "source_alias": "s", "target_alias": "t"}
+        metrics = self._retry(
+            lambda: (
+                source.write_delta(
+                    self.url(table),
+                    mode="merge",
+                    storage_options=self._options(),
+                    delta_merge_options=options,
+                )
+                .when_matched_delete()
+                .execute()
+            )
+        )
+        return int(metrics.get("num_target_rows_deleted", 0))
