@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import TypeVar
 
+import dagster as dg
 import polars as pl
 from deltalake import DeltaTable
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
@@ -127,3 +128,12 @@ class DeltaWarehouse:
             )
         )
         return int(metrics.get("num_target_rows_deleted", 0))
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """A warehouse root (local folder or ``s3://bucket/prefix``) holding Delta tables."""
+
+    url: str
+
+    def tables(self) -> DeltaWarehouse:
+        return DeltaWarehouse(StorageRoot.from_url(self.url))

@@ -197,9 +197,7 @@ class PartitionIngest:
             list(BRONZE.partition_by),
         )
         clean = classified.filter(pl.col("fate") == RowFate.CLEAN.value)
-        self.warehouse.append(
-            SILVER.path, SILVER.conform(clean), list(SILVER.partition_by)
-        )
+        self.warehouse.append(SILVER.path, SILVER.conform(clean), list(SILVER.partition_by))
         self.warehouse.append(
             LEDGER.path, self._ledger(ledger_rows, classified), list(LEDGER.partition_by)
         )

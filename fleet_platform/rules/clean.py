@@ -61,7 +61,10 @@ def identity_text() -> pl.Expr:
 
 def _sha256_prefix(texts: pl.Series) -> pl.Series:
     return pl.Series(
-        [None if text is None else hashlib.sha256(text.encode()).hexdigest()[:32] for text in texts],
+        [
+            None if text is None else hashlib.sha256(text.encode()).hexdigest()[:32]
+            for text in texts
+        ],
         dtype=pl.String,
     )
 

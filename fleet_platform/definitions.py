@@ -1,0 +1,19 @@
+"""The ``fleet_platform`` code location: merges the domain modules, nothing else."""
+
+import dagster as dg
+
+from fleet_platform import jobs
+from fleet_platform.events.assets import landed_events, vehicles
+from fleet_platform.kpis.assets import gold_assets
+from fleet_platform.resources import fleet_resources
+from fleet_platform.usage.assets import processing_usage_daily
+
+defs = dg.Definitions.merge(
+    dg.Definitions(assets=[vehicles, landed_events]),
+    dg.Definitions(assets=gold_assets),
+    dg.Definitions(assets=[processing_usage_daily]),
+    dg.Definitions(
+        jobs=[jobs.process_landed_files, jobs.refresh_reference, jobs.processing_usage],
+        resources=fleet_resources(),
+    ),
+)

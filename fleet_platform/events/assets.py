@@ -1,0 +1,180 @@
+"""Reference data, the file ledger, raw events (bronze) and clean events (silver)."""
+
+from datetime import UTC, date, datetime
+
+import dagster as dg
+import polars as pl
+
+from fleet_platform.assets_common import (
+    BRONZE_KEY,
+    GROUP,
+    LEDGER_KEY,
+    OWNERS,
+    REFERENCE_KEY,
+    SILVER_KEY,
+    WAREHOUSE_POOL,
+)
+from fleet_platform.events.ingest import IngestSummary, PartitionIngest
+from fleet_platform.events.tables import BRONZE, LEDGER, REFERENCE, SILVER
+from fleet_platform.landing.store import LandingResource
+from fleet_platform.partitions import ingest_days
+from fleet_platform.rules.keys import REFERENCE_KEY as REFERENCE_FILE
+from fleet_platform.rules.reference import ReferenceError, parse_reference
+from platform_shared.delta import WarehouseResource
+from platform_shared.metadata import counts_markdown, markdown_table
+
+
+@dg.asset(
+    key=REFERENCE_KEY,
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"polars", "delta"},
+    pool=WAREHOUSE_POOL,
+)
+def vehicles(
+    context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """The fleet's master data: one row per known VIN, from ``reference/vehicles.csv``.
+
+    A VIN is known when it appears here after trimming and upper-casing
+    (contracts/fleet.md, "Fleet reference"). A missing or unreadable file gives an empty
+    table — every VIN is then unknown and no event is rejected for it — and the problem is
+    shown in this materialization's metadata and by the reference's check.
+    """
+    problem = None
+    try:
+        frame = parse_reference(landing.read(REFERENCE_FILE))
+    except FileNotFoundError:
+        problem = f"{REFERENCE_FILE} is missing from the landing root"
+    except ReferenceError as error:
+        problem = str(error)
+    if problem:
+        context.log.warning(problem)
+        frame = pl.DataFrame(schema=REFERENCE.schema)
+    tables = warehouse.tables()
+    tables.replace_where(REFERENCE.path, REFERENCE.conform(frame), "true")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            "problem": problem or "none",
+            "table": tables.url(REFERENCE.path),
+            "preview": markdown_table(frame, rows=5),
+        }
+    )
+
+
+class IngestConfig(dg.Config):
+    """Run configuration of the ingest (shown in the UI's launchpad)."""
+
+    full_refresh: bool = False
+    """Forget what the ledger knows of this partition and rebuild it from landing."""
+
+
+def _summary_metadata(summary: IngestSummary) -> dict[str, object]:
+    return {
+        "files_listed": summary.files_listed,
+        "files_processed": summary.files_new,
+        "files_rejected": summary.files_rejected,
+        "rows_clean": summary.rows.get("clean", 0),
+        "rows_duplicate": summary.rows.get("duplicate", 0),
+        "rows_rejected": summary.rows.get("rejected", 0),
+        "rows_repaired": summary.rows_repaired,
+        "file_rejections": counts_markdown(summary.file_reasons, ("reason", "files")),
+        "row_rejections": counts_markdown(summary.row_reasons, ("reason", "rows")),
+    }
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            LEDGER_KEY,
+            description=(
+                "The file ledger: one row per landed file version (key, version, status, "
+                "reason, row counts by fate). A run processes only versions not in here."
+            ),
+            deps=[REFERENCE_KEY],
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"polars", "delta"},
+        ),
+        dg.AssetSpec(
+            BRONZE_KEY,
+            description=(
+                "Every non-blank row of every accepted file as landed, with its fate "
+                "(clean | duplicate | rejected) and rejection reason: where an operator "
+                "looks at what was rejected and why (contracts/fleet.md, Tables)."
+            ),
+            deps=[LEDGER_KEY],
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"polars", "delta"},
+        ),
+        dg.AssetSpec(
+            SILVER_KEY,
+            description=(
+                "One row per clean event: VIN normalised, times in UTC, date_status, "
+                "delay_s, vin_known and a deterministic event_id; duplicates across files "
+                "and days removed (first kept wins in processing order)."
+            ),
+            deps=[BRONZE_KEY],
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"polars", "delta"},
+        ),
+    ],
+    partitions_def=ingest_days,
+    pool=WAREHOUSE_POOL,
+    can_subset=False,
+)
+def landed_events(
+    context: dg.AssetExecutionContext,
+    config: IngestConfig,
+    landing: LandingResource,
+    warehouse: WarehouseResource,
+):
+    """Ingest one day's landed files into the ledger, bronze and silver."""
+    day = date.fromisoformat(context.partition_key)
+    tables = warehouse.tables()
+    summary = PartitionIngest(
+        landing.backend(), tables, day, datetime.now(UTC).date(), context.log.info
+    ).run(full_refresh=config.full_refresh)
+    common = _summary_metadata(summary)
+    ledger = (
+        tables.scan(LEDGER.path, LEDGER.schema)
+        .filter(pl.col("partition_date") == day)
+        .select(
+            files=pl.len(),
+            rows_received=pl.col("rows_received").sum(),
+            rows_clean=pl.col("rows_clean").sum(),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    rejected = (
+        tables.scan(BRONZE.path, BRONZE.schema)
+        .filter((pl.col("ingest_date") == day) & (pl.col("fate") == "rejected"))
+        .select("source_file", "row_number", "reason", "raw")
+        .head(5)
+        .collect()
+    )
+    yield dg.MaterializeResult(
+        asset_key=LEDGER_KEY,
+        metadata={**common, "dagster/row_count": ledger["files"], "table": tables.url(LEDGER.path)},
+    )
+    yield dg.MaterializeResult(
+        asset_key=BRONZE_KEY,
+        metadata={
+            **common,
+            "dagster/row_count": ledger["rows_received"],
+            "table": tables.url(BRONZE.path),
+            "rejected_preview": markdown_table(rejected),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=SILVER_KEY,
+        metadata={
+            "rows_added": common["rows_clean"],
+            "dagster/row_count": ledger["rows_clean"],
+            "table": tables.url(SILVER.path),
+        },
+    )

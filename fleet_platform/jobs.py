@@ -1,0 +1,27 @@
+"""Jobs of the fleet location."""
+
+import dagster as dg
+
+from fleet_platform.assets_common import REFERENCE_KEY, key_of
+from fleet_platform.partitions import ingest_days
+from fleet_platform.settings import fleet_settings
+from fleet_platform.usage.assets import COMPUTE_PROFILE_TAG, USAGE
+
+PROCESS_JOB = "process_landed_files"
+REFERENCE_JOB = "refresh_reference"
+USAGE_JOB = "processing_usage"
+
+_run_tags = {COMPUTE_PROFILE_TAG: fleet_settings().compute_profile}
+
+process_landed_files = dg.define_asset_job(
+    PROCESS_JOB,
+    selection=dg.AssetSelection.groups("fleet")
+    - dg.AssetSelection.assets(REFERENCE_KEY, key_of(USAGE)),
+    partitions_def=ingest_days,
+    tags=_run_tags,
+    description="Ingest one day's landed files and rebuild that day's KPI rows.",
+)
+refresh_reference = dg.define_asset_job(REFERENCE_JOB, selection=[REFERENCE_KEY], tags=_run_tags)
+processing_usage = dg.define_asset_job(
+    USAGE_JOB, selection=[key_of(USAGE)], partitions_def=ingest_days, tags=_run_tags
+)

@@ -1,0 +1,58 @@
+"""Where simulated files go: a :class:`LandedFile` and the writers that land it."""
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """One file as a gateway delivers it.
+
+    ``key`` is relative to the landing root (``pcm/2026-11-21/pcm-gw03-20261121T08.jsonl.gz``);
+    ``received_at`` (tz-aware UTC) is when the gateway delivered it: the file's mtime
+    locally, ``LastModified`` on S3.
+    """
+
+    key: str
+    data: bytes
+    received_at: datetime
+
+    def __post_init__(self) -> None:
+        parts = PurePosixPath(self.key).parts
+        if not self.key or self.key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"{self.key!r} is not a key below the landing root")
+        if self.received_at.tzinfo is None:
+            raise ValueError(f"received_at of {self.key} must be tz-aware (UTC)")
+
+
+class LandingWriter(Protocol):
+    """Anything that can land a file: a local folder, an S3 bucket, a list in a test."""
+
+    def write(self, file: LandedFile) -> None:
+        """Land ``file`` under its key, replacing any file with that key."""
+        ...
+
+
+class FolderLandingWriter:
+    """Lands files under a local folder, with each file's mtime set to its ``received_at``.
+
+    The bytes go to a hidden temporary file (its name starts with ``.``, so a listing
+    ignores it), get their mtime, and are renamed into place: a reader never sees a
+    half-written file or a file whose mtime changes after it appeared.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def write(self, file: LandedFile) -> None:
+        """Write ``file`` to ``<root>/<key>``, creating folders as needed."""
+        path = self.root.joinpath(*PurePosixPath(file.key).parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(file.data)
+        stamp = file.received_at.timestamp()
+        os.utime(temporary, (stamp, stamp))
+        os.replace(temporary, path)
