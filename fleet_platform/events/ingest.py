@@ -22,7 +22,7 @@ from fleet_platform.rules.clean import classify
 from fleet_platform.rules.decode import decode_text
 from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.intellibus import parse_intellibus
-from fleet_platform.rules.keys import LandingKey, known_source, parse_key
+from fleet_platform.rules.keys import LandingKey, folder_of, parse_key
 from fleet_platform.rules.pcm import parse_pcm
 from fleet_platform.rules.reasons import RowFate, Source
 from fleet_platform.rules.rfms import parse_rfms
@@ -72,16 +72,11 @@ def _chunks(objects: Sequence[LandedObject], limit: int) -> Iterator[list[Landed
 
 
 def _ledger_row(obj: LandedObject, today: date, **values: object) -> dict[str, object]:
-    try:
-        key = parse_key(obj.key, today)
-        source, ingest = key.source.value, key.ingest_date
-    except FileRejected:
-        found = known_source(obj.key)
-        source, ingest = (found.value if found else None), None
+    source, ingest = folder_of(obj.key, today)
     row = {
         "key": obj.key,
         "file_version": obj.version,
-        "source": source,
+        "source": source.value if source else None,
         "ingest_date": ingest,
         "partition_date": partition_date(obj, today),
         "size_bytes": obj.size,

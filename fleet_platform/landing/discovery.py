@@ -8,22 +8,13 @@ directly under a source, source sub-folders that are not valid dates).
 """
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 from fleet_platform.landing.store import LandedObject, LandingBackend
-from fleet_platform.rules.keys import REFERENCE_KEY, is_marker
+from fleet_platform.rules.keys import REFERENCE_KEY, is_marker, valid_date_folder
 from fleet_platform.rules.reasons import Source
 
 REFERENCE_FOLDER = REFERENCE_KEY.split("/", 1)[0] + "/"
-
-
-def valid_date_folder(folder: str, today: date) -> date | None:
-    """The date a ``YYYY-MM-DD`` folder names, if it may receive files (≤ tomorrow)."""
-    try:
-        day = date.fromisoformat(folder)
-    except ValueError:
-        return None
-    return day if len(folder) == 10 and day <= today + timedelta(days=1) else None
 
 
 def partition_date(obj: LandedObject, today: date) -> date:
@@ -62,3 +53,20 @@ def files_of_partition(store: LandingBackend, day: date, today: date) -> list[La
         obj for obj in _bad_key_candidates(store, today) if partition_date(obj, today) == day
     )
     return sorted(obj for obj in found if not is_marker(obj.key))
+
+
+def landed_partition_dates(store: LandingBackend, today: date) -> list[date]:
+    """Every partition that has landed files: valid date folders of the three sources and
+    the receipt dates of files with bad keys."""
+    days = {
+        day
+        for source in Source
+        for folder in store.list_level(f"{source.value}/").folders
+        if (day := valid_date_folder(folder.rstrip("/").split("/")[-1], today)) is not None
+    }
+    days.update(
+        partition_date(obj, today)
+        for obj in _bad_key_candidates(store, today)
+        if not is_marker(obj.key)
+    )
+    return sorted(days)

@@ -42,6 +42,26 @@ def known_source(key: str) -> Source | None:
     return Source(first) if first in Source.__members__.values() else None
 
 
+def valid_date_folder(folder: str, today: date) -> date | None:
+    """The date a ``YYYY-MM-DD`` folder names, if it may receive files (≤ tomorrow)."""
+    if not _DATE_FOLDER.match(folder):
+        return None
+    try:
+        day = date.fromisoformat(folder)
+    except ValueError:
+        return None
+    return day if day <= today + timedelta(days=1) else None
+
+
+def folder_of(key: str, today: date) -> tuple[Source | None, date | None]:
+    """Source and ingest date as far as the key gives them (null where it does not)."""
+    source = known_source(key)
+    parts = key.split("/")
+    if source is None or len(parts) != 3:
+        return source, None
+    return source, valid_date_folder(parts[1], today)
+
+
 def parse_key(key: str, today: date) -> LandingKey:
     """Check a key against the landing layout; raises :class:`FileRejected` otherwise.
 

@@ -1,0 +1,30 @@
+# The project's own set-up: everything beyond Python 3.11 and make is installed from here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUSES ?= 9000
+DAYS ?= 1
+
+.PHONY: install demo test lint
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## Land a realistic day for $(BUSES) buses, process it, print what came out and where.
+demo: install
+	$(BIN)/fleet-platform simulate --buses $(BUSES) --days $(DAYS)
+	$(BIN)/fleet-platform process
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Lint, then every test (services the tests need are started by the tests).
+test: lint
+	$(BIN)/dagster definitions validate -w workspace.yaml
+	$(BIN)/pytest -n 2
