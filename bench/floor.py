@@ -1,0 +1,90 @@
+"""The floor: polars parsing the landed files into the contract's fields, nothing else.
+
+No validation, no rejection reasons, no duplicates, no writes: the least work any
+implementation must do to read a landed day. ``bench/process_day.py`` compares against it.
+"""
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import polars as pl
+
+_PCM = pl.Struct(
+    {
+        "vin": pl.String,
+        "ts": pl.String,
+        "recv_ts": pl.Int64,
+        "type": pl.String,
+        **{
+            name: pl.Float64
+            for name in ("odo_km", "speed_kmh", "lat", "lon", "soc_pct", "fuel_l", "engine_h")
+        },
+    }
+)
+_RFC3339 = "%Y-%m-%dT%H:%M:%S%.f%:z"
+
+
+def _text(path: Path) -> str:
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+def parse_pcm(text: str) -> pl.DataFrame:
+    series = pl.Series("raw", text.splitlines())
+    series = series.filter(series.str.strip_chars() != "")
+    try:
+        decoded = series.str.json_decode(_PCM).struct.unnest()
+    except pl.exceptions.PolarsError:  # broken lines: keep the ones that decode
+        series = series.filter(series.str.json_path_match("$.vin").is_not_null())
+        decoded = series.str.json_decode(_PCM, infer_schema_length=None).struct.unnest()
+    return decoded.with_columns(
+        event_time=pl.col("ts").str.replace("Z$", "+00:00").str.to_datetime(_RFC3339, strict=False),
+        received_time=pl.from_epoch("recv_ts", time_unit="ms"),
+    )
+
+
+def parse_intellibus(text: str) -> pl.DataFrame:
+    frame = pl.read_csv(
+        text.encode(), separator=";", infer_schema=False, truncate_ragged_lines=True
+    )
+    frame = frame.rename({name: name.strip().lower() for name in frame.columns})
+    return frame.with_columns(
+        event_time=pl.concat_str("date", pl.lit(" "), "heure")
+        .str.to_datetime("%d/%m/%Y %H:%M:%S", strict=False)
+        .dt.replace_time_zone("Europe/Paris", ambiguous="earliest", non_existent="null"),
+        value=pl.col("valeur").str.replace(",", ".").cast(pl.Float64, strict=False),
+    )
+
+
+def parse_rfms(text: str) -> pl.DataFrame:
+    statuses = json.loads(text)["vehicleStatusResponse"]["vehicleStatuses"]
+    frame = pl.DataFrame(statuses, infer_schema_length=None)
+    return frame.with_columns(
+        event_time=pl.col("createdDateTime").str.to_datetime(strict=False),
+        received_time=pl.col("receivedDateTime").str.to_datetime(strict=False),
+    )
+
+
+PARSERS = {"pcm": parse_pcm, "intellibus": parse_intellibus, "rfms": parse_rfms}
+
+
+def parse_landing(root: Path) -> int:
+    """Parse every data file of the landing; returns the number of events read."""
+    events = 0
+    for source, parse in PARSERS.items():
+        for path in sorted((root / source).glob("*/*")):
+            if path.name.startswith((".", "_")):
+                continue
+            try:
+                events += len(parse(_text(path)))
+            except Exception:  # a rejected file: the floor does no more with it
+                continue
+    return events
+
+
+if __name__ == "__main__":
+    print(parse_landing(Path(sys.argv[1])))
