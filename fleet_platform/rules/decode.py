@@ -31,5 +31,5 @@ def decode_text(data: bytes, compressed: bool) -> str:
 
 
 def split_lines(text: str) -> list[str]:
-    """Lines of a text file without their line ends (``\\n`` or ``\\r\\n``)."""
-    return text.replace("\r\n", "\n").split("\n")
+    """Lines of a text file without their line ends (``\\n``, ``\\r\\n`` or a lone ``\\r``)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

@@ -58,6 +58,11 @@ _WRONG_TYPE = (
     r")"
 )
 _TS_IS_INTEGER = r'[{,]\s*"ts"\s*:\s*-?\d'
+# Escapes (a key may be spelled with \u escapes) and integers too wide for int64 are
+# left to the exact path.
+_EXACT_ONLY = r"\\u|\d{19}"
+# Stands for an integer time too wide for int64: outside EPOCH_MS_RANGE, so not a time.
+_NOT_A_TIME_MS = 2**62
 
 
 def parse_pcm(text: str) -> pl.DataFrame:
@@ -77,6 +82,7 @@ def _decode_bulk(lines: pl.DataFrame) -> pl.DataFrame:
         ~raw.str.strip_chars_start().str.starts_with("{")
         | (raw.str.count_matches("{", literal=True) > 1)
         | raw.str.contains(_WRONG_TYPE)
+        | raw.str.contains(_EXACT_ONLY)
     )
     flagged = lines.with_columns(suspect=suspect, ts_is_int=raw.str.contains(_TS_IS_INTEGER))
     plain = flagged.filter(~pl.col("suspect"))
@@ -107,6 +113,18 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
+def _first_wins(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A repeated key keeps its first value, as the bulk decoder does."""
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        result.setdefault(key, value)
+    return result
+
+
+def _int64_or_not_a_time(value: int) -> int:
+    return value if -(2**63) <= value < 2**63 else _NOT_A_TIME_MS
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -115,7 +133,7 @@ def _decode_line(number: int, raw: str) -> tuple[object, ...]:
     """One line, exactly as the contract types it; a wrong type makes it malformed."""
     malformed = (number, raw, True, *([None] * (len(_FIELDS) - 3)))
     try:
-        value = json.loads(raw, parse_constant=_reject_constant)
+        value = json.loads(raw, parse_constant=_reject_constant, object_pairs_hook=_first_wins)
     except ValueError:
         return malformed
     if not isinstance(value, dict):
@@ -129,7 +147,8 @@ def _decode_line(number: int, raw: str) -> tuple[object, ...]:
     if not (strings_ok and ts_ok and recv_ok and numbers_ok):
         return malformed
     ts_text = ts if isinstance(ts, str) else None
-    ts_ms = ts if isinstance(ts, int) else None
+    ts_ms = _int64_or_not_a_time(ts) if isinstance(ts, int) else None
+    recv = _int64_or_not_a_time(recv) if isinstance(recv, int) else None
     return (number, raw, False, vin, kind, ts_text, ts_ms, recv, *numbers)
 
 
@@ -152,5 +171,7 @@ def _apply_rules(fields: pl.DataFrame) -> pl.DataFrame:
             received_time=epoch_ms_utc(pl.col("recv_ts")),
             event_type=pl.col("type"),
             **{canonical: pl.col(name) for name, canonical in _OPTIONAL_NUMBERS.items()},
-        ).with_columns(time_ok=pl.col("event_time").is_not_null())
+        ).with_columns(
+            time_ok=pl.col("event_time").is_not_null() & pl.col("received_time").is_not_null()
+        )
     )

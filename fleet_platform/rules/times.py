@@ -26,9 +26,19 @@ def rfc3339_utc(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.contains(_RFC3339)).then(parsed).otherwise(None).cast(UTC_TIME)
 
 
+# Epoch milliseconds of 0001-01-01 and 9999-12-31T23:59:59.999Z: the instants a time can be.
+EPOCH_MS_RANGE = (-62_135_596_800_000, 253_402_300_799_999)
+
+
 def epoch_ms_utc(millis: pl.Expr) -> pl.Expr:
-    """Integer epoch milliseconds → UTC."""
-    return pl.from_epoch(millis, time_unit="ms").cast(UTC_TIME)
+    """Integer epoch milliseconds → UTC; null outside the years 1 to 9999."""
+    low, high = EPOCH_MS_RANGE
+    return (
+        pl.when(millis.is_between(low, high))
+        .then(pl.from_epoch(millis, time_unit="ms"))
+        .otherwise(None)
+        .cast(UTC_TIME)
+    )
 
 
 def paris_local_utc(day: pl.Expr, clock: pl.Expr) -> pl.Expr:
