@@ -1,6 +1,6 @@
 """Landing access behind one interface: list keys with size/version/last-modified, read bytes.
 
-A local folder now; S3 plugs in behind the same :class:`LandingBackend` protocol. Keys
+A local folder here; S3 in ``s3.py``, behind the same :class:`LandingBackend` protocol. Keys
 are always relative to the landing root and are checked before use: nothing from the
 outside climbs out of the root.
 """
@@ -9,12 +9,8 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Protocol
-
-import dagster as dg
-
-from platform_shared.storage import StorageRoot
 
 
 @dataclass(frozen=True, order=True)
@@ -37,8 +33,7 @@ class Listing:
 
 def checked_key(key: str) -> str:
     """A relative key with no empty, ``.`` or ``..`` parts; raises ``ValueError`` otherwise."""
-    parts = PurePosixPath(key).parts
-    if not key or key.startswith("/") or any(part in ("", ".", "..") for part in parts):
+    if not key or any(part in ("", ".", "..") for part in key.split("/")):
         raise ValueError(f"{key!r} is not a key below the landing root")
     return key
 
@@ -92,24 +87,3 @@ class FolderBackend:
 
     def read(self, key: str) -> bytes:
         return (self.root / checked_key(key)).read_bytes()
-
-
-class LandingResource(dg.ConfigurableResource):
-    """Where the gateways land files: ``FLEET_LANDING_URL`` (a folder or s3://bucket/prefix)."""
-
-    url: str
-
-    def backend(self) -> LandingBackend:
-        root = StorageRoot.from_url(self.url)
-        if root.is_s3:
-            raise NotImplementedError("S3 landing arrives with issue #3")
-        return FolderBackend(Path(root.path))
-
-    def list(self, prefix: str = "") -> Iterator[LandedObject]:
-        return self.backend().list(prefix)
-
-    def list_level(self, prefix: str = "") -> Listing:
-        return self.backend().list_level(prefix)
-
-    def read(self, key: str) -> bytes:
-        return self.backend().read(key)
