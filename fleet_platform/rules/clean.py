@@ -2,10 +2,10 @@
 row rejection in precedence order, normalisation, ``date_status``, ``delay_s``,
 ``event_id`` and duplicates."""
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
+import polars_hash  # noqa: F401  (registers the ``chash`` namespace)
 
 from fleet_platform.rules.reasons import DateStatus, RowFate, RowRejection
 
@@ -59,19 +59,10 @@ def identity_text() -> pl.Expr:
     )
 
 
-def _sha256_prefix(texts: pl.Series) -> pl.Series:
-    return pl.Series(
-        [
-            None if text is None else hashlib.sha256(text.encode()).hexdigest()[:32]
-            for text in texts
-        ],
-        dtype=pl.String,
-    )
-
-
 def event_id() -> pl.Expr:
-    """First 128 bits (hex) of SHA-256 over :func:`identity_text`: the same on every engine."""
-    return identity_text().map_batches(_sha256_prefix, return_dtype=pl.String)
+    """First 128 bits (hex) of SHA-256 over :func:`identity_text`: the same on every engine
+    (Spark: ``substring(sha2(text, 256), 1, 32)``); polars-hash computes it natively."""
+    return identity_text().chash.sha2_256().str.slice(0, 32)
 
 
 def classify(rows: pl.LazyFrame, known_vins: pl.LazyFrame, kept_ids: pl.LazyFrame) -> pl.LazyFrame:

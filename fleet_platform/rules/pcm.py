@@ -68,15 +68,17 @@ _NOT_A_TIME_MS = 2**62
 def parse_pcm(text: str) -> pl.DataFrame:
     """Parse a pcm file's text into ``PARSED_ROWS``."""
     lines = numbered_lines(text)
-    try:
-        fields = _decode_bulk(lines)
-    except pl.exceptions.PolarsError:
-        fields = _decode_exact(lines)
-    return _apply_rules(fields)
+    for check_json in (False, True):
+        try:
+            return _apply_rules(_decode_bulk(lines, check_json))
+        except pl.exceptions.PolarsError:
+            continue  # a line the bulk decoder can't take: look closer, then line by line
+    return _apply_rules(_decode_exact(lines))
 
 
-def _decode_bulk(lines: pl.DataFrame) -> pl.DataFrame:
-    """Decode plain flat lines in bulk; suspect lines (nested, odd types) go the exact way."""
+def _decode_bulk(lines: pl.DataFrame, check_json: bool) -> pl.DataFrame:
+    """Decode plain flat lines in bulk; suspect lines (nested, odd types, and with
+    ``check_json`` lines that are not JSON at all) go the exact way."""
     raw = pl.col("raw")
     suspect = (
         ~raw.str.strip_chars_start().str.starts_with("{")
@@ -84,6 +86,8 @@ def _decode_bulk(lines: pl.DataFrame) -> pl.DataFrame:
         | raw.str.contains(_WRONG_TYPE)
         | raw.str.contains(_EXACT_ONLY)
     )
+    if check_json:
+        suspect = suspect | raw.str.json_path_match("$").is_null()
     flagged = lines.with_columns(suspect=suspect, ts_is_int=raw.str.contains(_TS_IS_INTEGER))
     plain = flagged.filter(~pl.col("suspect"))
     decoded = plain.select(

@@ -277,10 +277,11 @@ BROKEN_LINES = [
 ]
 
 
-def test_bulk_and_exact_decode_a_corpus_of_tricky_lines_identically():
+@pytest.mark.parametrize("check_json", [False, True])
+def test_bulk_and_exact_decode_a_corpus_of_tricky_lines_identically(check_json):
     lines = numbered_lines("\n".join(TRICKY_LINES))
     assert lines.height == len(TRICKY_LINES)
-    assert_frame_equal(_decode_bulk(lines), _decode_exact(lines))
+    assert_frame_equal(_decode_bulk(lines, check_json), _decode_exact(lines))
 
 
 @pytest.mark.parametrize(
@@ -288,12 +289,13 @@ def test_bulk_and_exact_decode_a_corpus_of_tricky_lines_identically():
     [pytest.param(raw, id=f"tricky-{n:02d}") for n, raw in enumerate(TRICKY_LINES)]
     + ESCAPED_AND_REPEATED_KEYS,
 )
-def test_bulk_and_exact_decode_each_line_identically(raw):
-    # The bulk path may give up (a PolarsError sends the whole file the exact way), but
+@pytest.mark.parametrize("check_json", [False, True])
+def test_bulk_and_exact_decode_each_line_identically(raw, check_json):
+    # The bulk path may give up (a PolarsError sends the file a more careful way), but
     # when it answers, it answers like the exact path.
     lines = numbered_lines(raw)
     try:
-        bulk = _decode_bulk(lines)
+        bulk = _decode_bulk(lines, check_json)
     except pl.exceptions.PolarsError:
         return
     assert_frame_equal(bulk, _decode_exact(lines))
@@ -304,5 +306,8 @@ def test_a_line_polars_cannot_decode_is_malformed_on_the_exact_path(raw):
     good = "{" + _OK + "}"
     rows = parse_pcm(f"{good}\n{raw}\n{good}")
     assert rows.select("row_number", "malformed").rows() == [(1, False), (2, True), (3, False)]
+    lines = numbered_lines(f"{good}\n{raw}\n{good}")
     with pytest.raises(pl.exceptions.PolarsError):
-        _decode_bulk(numbered_lines(raw))
+        _decode_bulk(lines, check_json=False)
+    # checking which lines are JSON first keeps the rest of the file on the bulk path
+    assert_frame_equal(_decode_bulk(lines, check_json=True), _decode_exact(lines))
