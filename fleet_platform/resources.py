@@ -1,6 +1,6 @@
 """The fleet location's resources, picked per deployment from one dict."""
 
-from fleet_platform.landing.store import LandingResource
+from fleet_platform.landing.resource import LandingResource
 from fleet_platform.settings import fleet_settings
 from platform_shared.delta import WarehouseResource
 from platform_shared.deployment import Deployment, get_deployment

@@ -16,7 +16,7 @@ from fleet_platform.assets_common import (
 )
 from fleet_platform.events.ingest import IngestSummary, PartitionIngest
 from fleet_platform.events.tables import BRONZE, LEDGER, REFERENCE, SILVER
-from fleet_platform.landing.store import LandingResource
+from fleet_platform.landing.resource import LandingResource
 from fleet_platform.partitions import ingest_days
 from fleet_platform.rules.keys import REFERENCE_KEY as REFERENCE_FILE
 from fleet_platform.rules.reference import ReferenceError, parse_reference

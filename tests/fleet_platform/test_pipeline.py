@@ -13,7 +13,7 @@ import pytest
 
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
-from fleet_platform.landing.store import LandingResource
+from fleet_platform.landing.resource import LandingResource
 from platform_shared.delta import WarehouseResource
 
 DAY = date(2026, 11, 20)

@@ -1,0 +1,1 @@
+"""Central register clients (HTTP API, SQL table) behind one interface."""

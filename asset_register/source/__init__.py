@@ -1,0 +1,1 @@
+"""The source register: SQL reader, validation rules, canonical record and content hash."""

@@ -1,0 +1,1 @@
+"""The daily sync: snapshot → changes → central state → plan → push, with checks and schedule."""
