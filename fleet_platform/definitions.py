@@ -7,6 +7,7 @@ from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.resources import fleet_resources
 from fleet_platform.usage.assets import processing_usage_daily
+from platform_shared.alerts import alert_sensors
 
 defs = dg.Definitions.merge(
     dg.Definitions(assets=[vehicles, landed_events]),
@@ -16,4 +17,5 @@ defs = dg.Definitions.merge(
         jobs=[jobs.process_landed_files, jobs.refresh_reference, jobs.processing_usage],
         resources=fleet_resources(),
     ),
+    dg.Definitions(sensors=alert_sensors("fleet_platform")),
 )

@@ -1,6 +1,11 @@
 """Fixtures every test package shares."""
 
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,16 +23,47 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.delenv("DAGSTER_DEPLOYMENT", raising=False)
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> str:
-    """moto's S3 server on loopback: real HTTP, real boto3 (started by the tests)."""
-    from moto.server import ThreadedMotoServer
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+
+def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30.0) -> None:
+    """Block until ``port`` accepts connections or the process has died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"moto server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(f"moto server did not listen on {port} within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's S3 server on loopback: real HTTP, real boto3, started by the tests.
+
+    It runs in its own process: delta-rs holds the GIL while it waits for HTTP, which
+    starves a server thread in the test process (seen as 180 s hangs).
+    """
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_port(port, server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
-"""Fast, exact time arithmetic for millions of events: UTC offsets from ``zoneinfo``
-and the text formats the gateways write.
+"""Scalar time arithmetic with ``zoneinfo``: service start times, UTC offsets, the
+spring-forward gap, and the time texts of rows built one at a time (faulty rows).
 
-Times are plain integers (epoch seconds or milliseconds, UTC). Offsets are looked up
-per UTC hour and cached; an hour that contains a transition (for European zones, the
-hour starting at 01:00 UTC on the last Sunday of March or October never does, since
-they switch exactly on the hour) falls back to an exact per-second lookup, so the
-cache is never wrong.
+Rows built in bulk convert time zones with polars (the same IANA database); the tests
+hold both to ``zoneinfo``. Offsets are cached per UTC hour; an hour that contains a
+transition (none does in Europe, which switches exactly at 01:00 UTC) falls back to an
+exact per-second lookup, so the cache is never wrong.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -62,11 +61,6 @@ def _iso_day(days: int) -> str:
     return date.fromordinal(EPOCH_ORDINAL + days).isoformat()
 
 
-@lru_cache(maxsize=8192)
-def _french_day(days: int) -> str:
-    return date.fromordinal(EPOCH_ORDINAL + days).strftime("%d/%m/%Y")
-
-
 @lru_cache(maxsize=64)
 def offset_suffix(offset_s: int) -> str:
     """``+01:00`` style suffix for an offset in seconds (``+00:00`` for zero)."""
@@ -75,16 +69,20 @@ def offset_suffix(offset_s: int) -> str:
     return f"{sign}{hours:02d}:{rest // 60:02d}"
 
 
+@lru_cache(maxsize=100_000)
+def _hour_prefix(hour: int) -> str:
+    days, hh = divmod(hour, 24)
+    return f"{_iso_day(days)}T{hh:02d}:"
+
+
 def rfc3339_ms(t_ms: int, offset_s: int | None) -> str:
     """RFC 3339 with milliseconds: ``Z`` when ``offset_s`` is None, else local time with
     its ``±hh:mm`` offset."""
-    local_ms = t_ms + (offset_s or 0) * 1000
-    days, ms_of_day = divmod(local_ms, 86_400_000)
-    seconds, ms = divmod(ms_of_day, 1000)
-    hh, rest = divmod(seconds, 3600)
-    mm, ss = divmod(rest, 60)
+    hour, rest = divmod(t_ms + (offset_s or 0) * 1000, 3_600_000)
+    mm, rest = divmod(rest, 60_000)
+    ss, ms = divmod(rest, 1000)
     suffix = "Z" if offset_s is None else offset_suffix(offset_s)
-    return f"{_iso_day(days)}T{hh:02d}:{mm:02d}:{ss:02d}.{ms:03d}{suffix}"
+    return f"{_hour_prefix(hour)}{mm:02d}:{ss:02d}.{ms:03d}{suffix}"
 
 
 def rfc3339_z(t_s: int) -> str:
@@ -93,20 +91,6 @@ def rfc3339_z(t_s: int) -> str:
     hh, rest = divmod(seconds, 3600)
     mm, ss = divmod(rest, 60)
     return f"{_iso_day(days)}T{hh:02d}:{mm:02d}:{ss:02d}Z"
-
-
-def paris_date_time(t_s: int) -> tuple[str, str]:
-    """``(dd/mm/yyyy, HH:MM:SS)`` of epoch second ``t_s`` in Europe/Paris local time."""
-    local = t_s + utc_offset_s(PARIS, t_s)
-    days, seconds = divmod(local, 86_400)
-    hh, rest = divmod(seconds, 3600)
-    mm, ss = divmod(rest, 60)
-    return _french_day(days), f"{hh:02d}:{mm:02d}:{ss:02d}"
-
-
-def epoch_s(moment: datetime) -> int:
-    """Whole epoch seconds of a tz-aware datetime."""
-    return int(moment.timestamp())
 
 
 def utc_datetime(t_s: float) -> datetime:

@@ -21,8 +21,7 @@ class LandedFile:
     received_at: datetime
 
     def __post_init__(self) -> None:
-        parts = PurePosixPath(self.key).parts
-        if not self.key or self.key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        if any(part in ("", ".", "..") for part in self.key.split("/")):
             raise ValueError(f"{self.key!r} is not a key below the landing root")
         if self.received_at.tzinfo is None:
             raise ValueError(f"received_at of {self.key} must be tz-aware (UTC)")

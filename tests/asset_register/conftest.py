@@ -192,52 +192,7 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 
 @pytest.fixture
-def s3_bucket(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    """A bucket on moto's S3 server (real HTTP) with the AWS environment pointing at it.
-
-    The server runs in its own process: delta-rs calls that hold the GIL while waiting for
-    HTTP would otherwise starve an in-process server thread.
-    """
-    import boto3
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp_path / "moto.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    endpoint = f"http://127.0.0.1:{port}"
-    for name, value in {
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "eu-central-1",
-    }.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    try:
-        _wait_for_port(port, server)
-        boto3.client("s3", endpoint_url=endpoint, region_name="eu-central-1").create_bucket(
-            Bucket="register-warehouse",
-            CreateBucketConfiguration={"LocationConstraint": "eu-central-1"},
-        )
-        yield "register-warehouse"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, attempts: int = 300) -> None:
-    """Block until ``port`` accepts connections (each attempt waits up to 0.1 s to connect)."""
-    for _ in range(attempts):
-        if process.poll() is not None:
-            pytest.fail(f"moto server exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return
-        except OSError:
-            try:
-                process.wait(timeout=0.05)
-            except subprocess.TimeoutExpired:
-                continue
-    pytest.fail(f"moto server did not listen on {port}")
+def s3_bucket(bucket: str) -> str:
+    """A fresh bucket on moto's S3 server, the AWS environment pointing at it
+    (``bucket`` in tests/conftest.py)."""
+    return bucket

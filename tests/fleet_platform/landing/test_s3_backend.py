@@ -1,6 +1,7 @@
 """The S3 landing backend against moto's S3 server: paging past 1,000 keys, levels,
 versions, reads, and keys that try to climb out of the root."""
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -11,7 +12,12 @@ from fleet_platform.landing.resource import LandingResource
 
 
 def put(bucket: str, key: str, body: bytes) -> None:
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    s3_client().put_object(Bucket=bucket, Key=key, Body=body)
+
+
+@functools.cache
+def s3_client():
+    return boto3.client("s3")
 
 
 def test_lists_every_key_past_one_page(bucket: str):
