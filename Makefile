@@ -15,10 +15,12 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 
 install: $(BIN)/.installed
 
-## Land a realistic day for $(BUSES) buses, process it, print what came out and where.
+## Land a realistic day for $(BUSES) buses, process it, print what came out and where;
+## then sync today's asset register (seeded demo register → embedded central register).
 demo: install
 	$(BIN)/fleet-platform simulate --buses $(BUSES) --days $(DAYS)
 	$(BIN)/fleet-platform process
+	$(BIN)/asset-register sync
 
 lint: install
 	$(BIN)/ruff check .

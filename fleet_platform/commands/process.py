@@ -75,9 +75,8 @@ def process_landed(
     if not _run(defs, USAGE_JOB, instance, partition_key=today.isoformat()):
         report.failed_runs.append(f"{USAGE_JOB}[{today}]")
     print_summary(warehouse, out)
-    out(
-        f"Dagster instance: {instance.root_directory} — browse it with `dagster dev -w workspace.yaml`"
-    )
+    home = instance.root_directory
+    out(f"\nRun history: {home}\nBrowse it: DAGSTER_HOME={home} dagster dev -w workspace.yaml")
     return report
 
 
