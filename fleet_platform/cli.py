@@ -12,25 +12,19 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from fleet_platform.settings import fleet_settings
 from platform_shared.storage import StorageRoot
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from fleet_platform.simulate import FolderLandingWriter, simulate_landing
+    from fleet_platform.simulate import landing_writer, simulate_landing
 
     root = StorageRoot.from_url(args.landing or fleet_settings().landing_url)
-    if root.is_s3:
-        print(
-            "simulate writes to a local folder; S3 landing arrives with issue #3", file=sys.stderr
-        )
-        return 2
     days = [args.date + timedelta(days=offset) for offset in range(args.days)]
     started = time.perf_counter()
     summary = simulate_landing(
-        FolderLandingWriter(Path(root.path)),
+        landing_writer(root.url),
         days,
         buses=args.buses,
         fault_rate=args.fault_rate,

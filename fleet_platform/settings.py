@@ -7,6 +7,10 @@
 | ``FLEET_START_DATE`` | ``2024-01-01`` | first daily partition (ingest date, UTC) |
 | ``FLEET_COMPUTE_PROFILE`` | ``local`` | compute profile runs are billed under |
 | ``FLEET_COMPUTE_PRICES`` | see ``DEFAULT_PRICES`` | JSON object: profile → EUR per run minute |
+| ``FLEET_LATE_DAYS`` | ``7`` | how many days back the routine landing sensor lists |
+| ``FLEET_SENSOR_INTERVAL_SECONDS`` | ``60`` | minimum interval between landing sensor ticks |
+| ``FLEET_SWEEP_INTERVAL_HOURS`` | ``24`` | minimum interval between full sweeps of the landing |
+| ``FLEET_SENSORS_DEFAULT_STATUS`` | by deployment | ``running`` / ``stopped``; default running except locally |
 """
 
 import json
@@ -33,6 +37,9 @@ class FleetSettings:
     start_date: str = "2024-01-01"
     compute_profile: str = "local"
     prices: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    late_days: int = 7
+    sensor_interval_seconds: int = 60
+    sweep_interval_hours: int = 24
 
 
 def fleet_settings(environ: dict[str, str] | None = None) -> FleetSettings:
@@ -52,4 +59,7 @@ def fleet_settings(environ: dict[str, str] | None = None) -> FleetSettings:
         start_date=env.get("FLEET_START_DATE") or "2024-01-01",
         compute_profile=env.get("FLEET_COMPUTE_PROFILE") or "local",
         prices=prices,
+        late_days=int(env.get("FLEET_LATE_DAYS") or 7),
+        sensor_interval_seconds=int(env.get("FLEET_SENSOR_INTERVAL_SECONDS") or 60),
+        sweep_interval_hours=int(env.get("FLEET_SWEEP_INTERVAL_HOURS") or 24),
     )

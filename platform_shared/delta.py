@@ -112,7 +112,7 @@ class DeltaWarehouse:
         are spliced into SQL)."""
         if keys.is_empty() or self.table(table) is None:
             return 0
-        predicate = " AND ".join(f"t.{column} = s.{column}" for column in on)
+        predicate = _merge_predicate(on)
         source = keys.select(on).unique()
         options = {"predicate": predicate, "source_alias": "s", "target_alias": "t"}
         metrics = self._retry(
@@ -128,6 +128,31 @@ class DeltaWarehouse:
             )
         )
         return int(metrics.get("num_target_rows_deleted", 0))
+
+    def update_matching(self, table: str, values: pl.DataFrame, on: list[str]) -> int:
+        """Set the other columns of ``values`` on the rows whose ``on`` columns match a row
+        of ``values`` (a merge); returns how many rows were updated."""
+        if values.is_empty() or self.table(table) is None:
+            return 0
+        options = {"predicate": _merge_predicate(on), "source_alias": "s", "target_alias": "t"}
+        updates = {column: f"s.{column}" for column in values.columns if column not in on}
+        metrics = self._retry(
+            lambda: (
+                values.write_delta(
+                    self.url(table),
+                    mode="merge",
+                    storage_options=self._options(),
+                    delta_merge_options=options,
+                )
+                .when_matched_update(updates)
+                .execute()
+            )
+        )
+        return int(metrics.get("num_target_rows_updated", 0))
+
+
+def _merge_predicate(on: list[str]) -> str:
+    return " AND ".join(f"t.{column} = s.{column}" for column in on)
 
 
 class WarehouseResource(dg.ConfigurableResource):

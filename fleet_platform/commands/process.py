@@ -57,7 +57,7 @@ def process_landed(
     today = datetime.now(UTC).date()
     report = ProcessReport()
     out(f"landing   {settings.landing_url}\nwarehouse {settings.warehouse_url}")
-    if not _run(defs, REFERENCE_JOB, instance):
+    if not _run(defs, REFERENCE_JOB, instance, partition_key=today.isoformat()):
         report.failed_runs.append(REFERENCE_JOB)
     landing = defs.resources["landing"]
     warehouse = DeltaWarehouse(StorageRoot.from_url(settings.warehouse_url))
@@ -65,10 +65,10 @@ def process_landed(
     pending = pending_partitions(landing.backend(), warehouse, today)
     for day, files in sorted(pending.items()):
         if day < first:
-            out(f"skipping {day}: before FLEET_START_DATE {first} ({files} files)")
+            out(f"skipping {day}: before FLEET_START_DATE {first} ({len(files)} files)")
             report.skipped.append(day)
             continue
-        out(f"processing {day}: {files} new file versions")
+        out(f"processing {day}: {len(files)} new file versions")
         report.partitions.append(day)
         if not _run(defs, PROCESS_JOB, instance, partition_key=day.isoformat()):
             report.failed_runs.append(f"{PROCESS_JOB}[{day}]")

@@ -15,12 +15,12 @@ from fleet_platform.assets_common import (
     WAREHOUSE_POOL,
 )
 from fleet_platform.events.ingest import IngestSummary, PartitionIngest
-from fleet_platform.events.tables import BRONZE, LEDGER, REFERENCE, SILVER
+from fleet_platform.events.tables import BRONZE, LEDGER, REFERENCE, SILVER, VIN_KNOWN_TABLES
 from fleet_platform.landing.resource import LandingResource
 from fleet_platform.partitions import ingest_days
 from fleet_platform.rules.keys import REFERENCE_KEY as REFERENCE_FILE
 from fleet_platform.rules.reference import ReferenceError, parse_reference
-from platform_shared.delta import WarehouseResource
+from platform_shared.delta import DeltaWarehouse, WarehouseResource
 from platform_shared.metadata import counts_markdown, markdown_table
 
 
@@ -52,15 +52,33 @@ def vehicles(
         context.log.warning(problem)
         frame = pl.DataFrame(schema=REFERENCE.schema)
     tables = warehouse.tables()
+    before = set(tables.scan(REFERENCE.path, REFERENCE.schema).select("vin").collect()["vin"])
     tables.replace_where(REFERENCE.path, REFERENCE.conform(frame), "true")
+    updated = update_vin_known(tables, before, set(frame["vin"]))
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),
             "problem": problem or "none",
+            "vins_changed": updated["vins"],
+            "silver_rows_updated": updated[SILVER.path],
             "table": tables.url(REFERENCE.path),
             "preview": markdown_table(frame, rows=5),
         }
     )
+
+
+def update_vin_known(tables: DeltaWarehouse, before: set[str], after: set[str]) -> dict[str, int]:
+    """Bring ``vin_known`` up to date in every table that stores it, for the VINs whose
+    status the new reference changed (contracts/fleet.md, "Fleet reference")."""
+    changed = sorted(before ^ after)
+    values = pl.DataFrame(
+        {"vin": changed, "vin_known": [vin in after for vin in changed]},
+        schema={"vin": pl.String(), "vin_known": pl.Boolean()},
+    )
+    counts = {"vins": len(changed)}
+    for path in VIN_KNOWN_TABLES:
+        counts[path] = tables.update_matching(path, values, ["vin"])
+    return counts
 
 
 class IngestConfig(dg.Config):

@@ -6,17 +6,17 @@ import polars as pl
 
 from fleet_platform.events.tables import LEDGER
 from fleet_platform.landing.discovery import files_of_partition, landed_partition_dates
-from fleet_platform.landing.store import LandingBackend
+from fleet_platform.landing.store import LandedObject, LandingBackend
 from platform_shared.delta import DeltaWarehouse
 
 
 def pending_partitions(
     store: LandingBackend, warehouse: DeltaWarehouse, today: date
-) -> dict[date, int]:
-    """Partition date → number of file versions not in the ledger (only those with some)."""
+) -> dict[date, list[LandedObject]]:
+    """Partition date → file versions not in the ledger (only partitions with some)."""
     ledger = warehouse.scan(LEDGER.path, LEDGER.schema).select("key", "file_version").collect()
     seen = set(zip(ledger["key"], ledger["file_version"], strict=True))
-    pending: dict[date, int] = {}
+    pending: dict[date, list[LandedObject]] = {}
     for day in landed_partition_dates(store, today):
         new = [
             obj
@@ -24,7 +24,7 @@ def pending_partitions(
             if (obj.key, obj.version) not in seen
         ]
         if new:
-            pending[day] = len(new)
+            pending[day] = new
     return pending
 
 

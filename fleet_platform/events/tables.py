@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from fleet_platform.rules import schema
+from fleet_platform.rules import kpi_schema, schema
 from fleet_platform.rules.reference import VEHICLES
 
 
@@ -25,3 +25,7 @@ REFERENCE = Table("reference/vehicles", VEHICLES)
 LEDGER = Table("ledger/landed_files", schema.LANDED_FILES, ("partition_date",))
 BRONZE = Table("bronze/raw_bus_events", schema.RAW_BUS_EVENTS, ("ingest_date",))
 SILVER = Table("silver/bus_events", schema.BUS_EVENTS, ("event_date",))
+VIN_DAYS = Table("silver/vin_days", kpi_schema.VIN_DAYS, ("ingest_date",))
+
+# Tables that store each event's or VIN's vin_known: updated when the reference changes.
+VIN_KNOWN_TABLES = (SILVER.path, VIN_DAYS.path)

@@ -11,6 +11,7 @@ from fleet_platform.assets_common import (
     GROUP,
     LEDGER_KEY,
     OWNERS,
+    REFERENCE_KEY,
     SILVER_KEY,
     WAREHOUSE_POOL,
     key_of,
@@ -56,7 +57,9 @@ def gold_asset(spec: GoldTable) -> dg.AssetsDefinition:
     @dg.asset(
         key=key_of(spec.table),
         description=spec.description,
-        deps=[_INPUT_KEYS[name] for name in spec.inputs],
+        # roll-ups also follow the reference: a refresh updates vin_known before them
+        deps=[_INPUT_KEYS[name] for name in spec.inputs]
+        + ([REFERENCE_KEY] if spec.scope is Scope.ROLLUP else []),
         partitions_def=ingest_days,
         group_name=GROUP,
         owners=OWNERS,

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 import narwhals as nw
 
+from fleet_platform.events.tables import VIN_DAYS as VIN_DAYS_TABLE
 from fleet_platform.events.tables import Table
 from fleet_platform.rules import kpi_schema, kpis
 
@@ -29,7 +30,7 @@ class GoldTable:
 
 
 VIN_DAYS = GoldTable(
-    Table("silver/vin_days", kpi_schema.VIN_DAYS, ("ingest_date",)),
+    VIN_DAYS_TABLE,
     kpis.vin_days,
     ("silver",),
     Scope.INGEST_DAY,

@@ -8,7 +8,7 @@ directly under a source, source sub-folders that are not valid dates).
 """
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from fleet_platform.landing.store import LandedObject, LandingBackend
 from fleet_platform.rules.keys import REFERENCE_KEY, is_marker, valid_date_folder
@@ -70,3 +70,21 @@ def landed_partition_dates(store: LandingBackend, today: date) -> list[date]:
         if not is_marker(obj.key)
     )
     return sorted(days)
+
+
+def files_in_window(store: LandingBackend, first: date, today: date) -> list[LandedObject]:
+    """Every non-marker object of the partitions ``first`` to tomorrow, listing only the
+    date folders that can still receive files (plus the bad-key places)."""
+    found: list[LandedObject] = []
+    for source in Source:
+        for day in _days(first, today):
+            found.extend(store.list(f"{source.value}/{day.isoformat()}/"))
+    found.extend(
+        obj for obj in _bad_key_candidates(store, today) if partition_date(obj, today) >= first
+    )
+    return sorted(obj for obj in found if not is_marker(obj.key))
+
+
+def _days(first: date, today: date) -> list[date]:
+    last = today + timedelta(days=1)
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

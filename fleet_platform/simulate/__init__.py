@@ -11,13 +11,21 @@ No Dagster here: the CLI and assets call :func:`simulate_landing`.
 
 from fleet_platform.simulate.fleet import write_reference
 from fleet_platform.simulate.landing import SimulationSummary, simulate_landing
-from fleet_platform.simulate.writer import FolderLandingWriter, LandedFile, LandingWriter
+from fleet_platform.simulate.writer import (
+    FolderLandingWriter,
+    LandedFile,
+    LandingWriter,
+    S3LandingWriter,
+    landing_writer,
+)
 
 __all__ = [
     "FolderLandingWriter",
     "LandedFile",
     "LandingWriter",
+    "S3LandingWriter",
     "SimulationSummary",
+    "landing_writer",
     "simulate_landing",
     "write_reference",
 ]

@@ -4,7 +4,9 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Any, Protocol
+
+from platform_shared.storage import StorageRoot
 
 
 @dataclass(frozen=True)
@@ -55,3 +57,26 @@ class FolderLandingWriter:
         stamp = file.received_at.timestamp()
         os.utime(temporary, (stamp, stamp))
         os.replace(temporary, path)
+
+
+class S3LandingWriter:
+    """Lands files under ``s3://bucket/prefix`` with one PUT each (S3 sets LastModified to
+    the upload time, so ``received_at`` is not kept there)."""
+
+    def __init__(self, client: Any, bucket: str, prefix: str) -> None:
+        self.client, self.bucket = client, bucket
+        self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+
+    def write(self, file: LandedFile) -> None:
+        """PUT ``file`` at ``<prefix>/<key>``."""
+        self.client.put_object(Bucket=self.bucket, Key=self.prefix + file.key, Body=file.data)
+
+
+def landing_writer(url: str) -> LandingWriter:
+    """The writer for a landing root given as a folder or ``s3://bucket/prefix``."""
+    root = StorageRoot.from_url(url)
+    if root.is_s3:
+        from fleet_platform.landing.s3 import AdaptiveS3Resource
+
+        return S3LandingWriter(AdaptiveS3Resource().get_client(), root.bucket, root.prefix)
+    return FolderLandingWriter(Path(root.path))

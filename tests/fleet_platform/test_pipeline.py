@@ -11,6 +11,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from fleet_platform import jobs
+from fleet_platform.assets_common import REFERENCE_KEY
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.landing.resource import LandingResource
@@ -200,3 +202,36 @@ def test_full_refresh_rebuilds_the_same_tables(landing: Path, tmp_path: Path):
         after = snapshot(warehouse)
     for name in before:
         assert before[name].equals(after[name]), name
+
+
+def test_a_changed_reference_brings_vin_known_and_the_kpis_up_to_date(
+    landing: Path, tmp_path: Path
+):
+    warehouse = tmp_path / "warehouse"
+    with dg.instance_for_test() as instance:
+        materialize_day(landing, warehouse, instance)
+        assert read(warehouse, "gold/vins_daily").rows() == [(DAY, 2, 1, 1)]
+        reference = landing / "reference/vehicles.csv"
+        reference.write_text(
+            reference.read_text() + f"{UNKNOWN},2,RATP,FR,Citaro,electric,2021-01-01\n"
+        )
+        resources = {
+            "landing": LandingResource(url=str(landing)),
+            "warehouse": WarehouseResource(url=str(warehouse)),
+        }
+        # the selection of the refresh_reference job, for the day's partition
+        rollups = jobs.ROLLUP_KEYS
+        refresh = dg.materialize(
+            [vehicles, *gold_assets],
+            selection=dg.AssetSelection.assets(REFERENCE_KEY, *rollups),
+            resources=resources,
+            instance=instance,
+            partition_key=DAY.isoformat(),
+        )
+    assert refresh.success
+    silver = read(warehouse, "silver/bus_events")
+    assert silver.filter(pl.col("vin") == UNKNOWN)["vin_known"].to_list() == [True, True]
+    assert read(warehouse, "gold/vins_daily").rows() == [(DAY, 2, 2, 0)]
+    assert read(warehouse, "gold/unknown_vins").is_empty()
+    meta = refresh.asset_materializations_for_node("reference__vehicles")[0].metadata
+    assert meta["vins_changed"].value == 1
