@@ -12,7 +12,6 @@ from fleet_platform.rules.reasons import DateStatus, RowFate, RowRejection
 VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
 FUTURE_TOLERANCE = timedelta(minutes=5)
 YEAR_2000 = datetime(2000, 1, 1, tzinfo=UTC)
-EVENT_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.6fZ"
 _ID_SEPARATOR = "\x1f"
 ORDER = ("file_seq", "row_number")
 
@@ -49,11 +48,12 @@ def date_status() -> pl.Expr:
 
 
 def identity_text() -> pl.Expr:
-    """The event identity (source, vin, event_time, event_type) as one string."""
+    """The event identity (source, vin, event_time as epoch microseconds, event_type) as
+    one string, fields separated by U+001F."""
     return pl.concat_str(
         pl.col("source"),
         pl.col("vin"),
-        pl.col("event_time").dt.to_string(EVENT_TIME_FORMAT),
+        pl.col("event_time").dt.epoch("us").cast(pl.String),
         pl.col("event_type"),
         separator=_ID_SEPARATOR,
     )
@@ -61,7 +61,8 @@ def identity_text() -> pl.Expr:
 
 def event_id() -> pl.Expr:
     """First 128 bits (hex) of SHA-256 over :func:`identity_text`: the same on every engine
-    (Spark: ``substring(sha2(text, 256), 1, 32)``); polars-hash computes it natively."""
+    (Spark: ``substring(sha2(concat_ws(…, unix_micros(event_time), …), 256), 1, 32)``);
+    polars-hash computes it natively."""
     return identity_text().chash.sha2_256().str.slice(0, 32)
 
 
@@ -69,26 +70,23 @@ def classify(rows: pl.LazyFrame, known_vins: pl.LazyFrame, kept_ids: pl.LazyFram
     """Give every parsed row its fate, reason and normalised values.
 
     ``rows`` holds ``PARSED_ROWS`` plus the file columns and ``file_seq`` (the processing
-    order of files: ingest_date, key, version). ``known_vins`` has one column ``vin``;
-    ``kept_ids`` the ``event_id`` of events kept before this batch. The first kept row of
-    an identity, in processing order, is clean; every later one is a duplicate.
+    order of files: ingest_date, key, version); rows come out in processing order (file_seq,
+    row_number), the joins keeping it. ``known_vins`` has one
+    column ``vin``; ``kept_ids`` the ``event_id`` of events kept before this batch. The
+    first kept row of an identity, in processing order, is clean; every later one is a
+    duplicate.
     """
     known = known_vins.select(pl.col("vin"), vin_known=pl.lit(True)).unique("vin")
     earlier = kept_ids.select("event_id", kept_before=pl.lit(True)).unique("event_id")
-    with_reason = rows.with_columns(reason=rejection_reason(rows)).with_columns(
-        vin=pl.when(pl.col("reason").is_null())
-        .then(normalise_vin(pl.col("vin")))
-        .otherwise(pl.col("vin")),
-    )
     kept = pl.col("reason").is_null()
-    identified = with_reason.with_columns(
-        event_id=pl.when(kept).then(event_id()),
-    ).sort(ORDER)
     first = kept & pl.col("event_id").is_first_distinct() & pl.col("kept_before").is_null()
     return (
-        identified.join(earlier, on="event_id", how="left")
-        .join(known, on="vin", how="left")
-        .sort(ORDER)
+        rows.sort(ORDER)
+        .with_columns(reason=rejection_reason(rows))
+        .with_columns(vin=pl.when(kept).then(normalise_vin(pl.col("vin"))).otherwise(pl.col("vin")))
+        .with_columns(event_id=pl.when(kept).then(event_id()))
+        .join(earlier, on="event_id", how="left", maintain_order="left")
+        .join(known, on="vin", how="left", maintain_order="left")
         .with_columns(
             fate=pl.when(~kept)
             .then(pl.lit(RowFate.REJECTED.value))

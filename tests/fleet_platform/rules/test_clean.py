@@ -67,7 +67,10 @@ def run(
 
 
 def expected_id(source: str, vin: str, event_time: str, event_type: str) -> str:
-    text = "\x1f".join((source, vin, event_time, event_type))
+    """SHA-256 of source, VIN, event time in epoch microseconds and type, joined by U+001F."""
+    since_epoch = datetime.fromisoformat(event_time) - datetime(1970, 1, 1, tzinfo=UTC)
+    micros = since_epoch // timedelta(microseconds=1)
+    text = "\x1f".join((source, vin, str(micros), event_type))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
