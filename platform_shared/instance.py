@@ -12,6 +12,16 @@ import dagster as dg
 
 from platform_shared.paths import data_dir
 
+# Writers of the same Delta tables share a pool (``fleet_warehouse``): one at a time, so
+# two partitions' runs never both keep the same event as clean.
+LOCAL_INSTANCE_CONFIG = """\
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+"""
+
 
 def command_instance() -> dg.DagsterInstance:
     """Open the instance for a console command."""
@@ -21,7 +31,7 @@ def command_instance() -> dg.DagsterInstance:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        config.write_text(LOCAL_INSTANCE_CONFIG)
     return dg.DagsterInstance.from_config(str(home))
 
 
