@@ -102,42 +102,38 @@ def _summary_metadata(summary: IngestSummary) -> dict[str, object]:
     }
 
 
+def _spec(key: dg.AssetKey, upstream: dg.AssetKey, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key,
+        description=description,
+        deps=[upstream],
+        group_name=GROUP,
+        owners=OWNERS,
+        kinds={"polars", "delta"},
+    )
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
+        _spec(
             LEDGER_KEY,
-            description=(
-                "The file ledger: one row per landed file version (key, version, status, "
-                "reason, row counts by fate). A run processes only versions not in here."
-            ),
-            deps=[REFERENCE_KEY],
-            group_name=GROUP,
-            owners=OWNERS,
-            kinds={"polars", "delta"},
+            REFERENCE_KEY,
+            "The file ledger: one row per landed file version (key, version, status, "
+            "reason, row counts by fate). A run processes only versions not in here.",
         ),
-        dg.AssetSpec(
+        _spec(
             BRONZE_KEY,
-            description=(
-                "Every non-blank row of every accepted file as landed, with its fate "
-                "(clean | duplicate | rejected) and rejection reason: where an operator "
-                "looks at what was rejected and why (contracts/fleet.md, Tables)."
-            ),
-            deps=[LEDGER_KEY],
-            group_name=GROUP,
-            owners=OWNERS,
-            kinds={"polars", "delta"},
+            LEDGER_KEY,
+            "Every non-blank row of every accepted file as landed, with its fate "
+            "(clean | duplicate | rejected) and rejection reason: where an operator "
+            "looks at what was rejected and why (contracts/fleet.md, Tables).",
         ),
-        dg.AssetSpec(
+        _spec(
             SILVER_KEY,
-            description=(
-                "One row per clean event: VIN normalised, times in UTC, date_status, "
-                "delay_s, vin_known and a deterministic event_id; duplicates across files "
-                "and days removed (first kept wins in processing order)."
-            ),
-            deps=[BRONZE_KEY],
-            group_name=GROUP,
-            owners=OWNERS,
-            kinds={"polars", "delta"},
+            BRONZE_KEY,
+            "One row per clean event: VIN normalised, times in UTC, date_status, "
+            "delay_s, vin_known and a deterministic event_id; duplicates across files "
+            "and days removed (first kept wins in processing order).",
         ),
     ],
     partitions_def=ingest_days,

@@ -25,19 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from fleet_platform.rules.keys import REFERENCE_KEY
 from fleet_platform.rules.reasons import Source
+from fleet_platform.rules.reference import REFERENCE_COLUMNS
 from fleet_platform.simulate.writer import LandedFile, LandingWriter
 
-REFERENCE_KEY = "reference/vehicles.csv"
-REFERENCE_HEADER = (
-    "vin",
-    "fleet_number",
-    "operator",
-    "country",
-    "model",
-    "energy",
-    "commissioned_on",
-)
+REFERENCE_HEADER = REFERENCE_COLUMNS
 
 SHARD_SIZE = 500
 """Buses per gateway shard: one file per shard per hour."""

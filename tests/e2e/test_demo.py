@@ -12,17 +12,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fleet_platform.rules.reasons import FileRejection, RowRejection
+
 ROOT = Path(__file__).resolve().parents[2]
-FILE_REASONS = (
-    "bad_key",
-    "unsupported_format",
-    "empty_file",
-    "corrupt_compression",
-    "encoding",
-    "schema_mismatch",
-    "malformed_document",
-)
-ROW_REASONS = ("malformed_row", "missing_field", "invalid_vin", "unparseable_time")
+FILE_REASONS = tuple(reason.value for reason in FileRejection)
+ROW_REASONS = tuple(reason.value for reason in RowRejection)
 
 
 def run(command: list[str], env: dict[str, str]) -> str:
