@@ -3,6 +3,7 @@
 import dagster as dg
 
 from fleet_platform import jobs
+from fleet_platform.checks import fleet_checks
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.landing.sensors import landing_sensors
@@ -20,5 +21,6 @@ defs = dg.Definitions.merge(
         resources=fleet_resources(),
     ),
     dg.Definitions(sensors=landing_sensors),
+    dg.Definitions(asset_checks=fleet_checks.asset_checks, sensors=[fleet_checks.sensor]),
     dg.Definitions(sensors=alert_sensors("fleet_platform")),
 )
