@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from fleet_platform.check_settings import CheckSettings, check_settings
+from fleet_platform.cost.definitions import cost_assets
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.events.checks import build_event_checks, build_sources_sending
 from fleet_platform.freshness import (
@@ -39,7 +40,7 @@ def build_fleet_checks(settings: CheckSettings) -> FleetChecks:
     sources_sending = build_sources_sending(settings.max_source_silence_hours)
     freshness = [
         build_partition_freshness_check(
-            [landed_events, *gold_assets, processing_usage_daily],
+            [landed_events, *gold_assets, processing_usage_daily, *cost_assets],
             settings.freshness_deadline_cron,
             settings.freshness_timezone,
         ),

@@ -4,6 +4,7 @@ import dagster as dg
 
 from fleet_platform import jobs
 from fleet_platform.checks import fleet_checks
+from fleet_platform.cost.definitions import cost_assets, cost_checks, cost_jobs, cost_schedules
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.landing.sensors import landing_sensors
@@ -23,4 +24,7 @@ defs = dg.Definitions.merge(
     dg.Definitions(sensors=landing_sensors),
     dg.Definitions(asset_checks=fleet_checks.asset_checks, sensors=[fleet_checks.sensor]),
     dg.Definitions(sensors=alert_sensors("fleet_platform")),
+    dg.Definitions(
+        assets=cost_assets, asset_checks=cost_checks, jobs=cost_jobs, schedules=cost_schedules
+    ),
 )

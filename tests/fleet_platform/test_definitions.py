@@ -20,7 +20,10 @@ EXPECTED_ASSETS = {
     "gold/unknown_vins_daily": "daily",
     "gold/unknown_vins": "daily",
     "gold/processing_usage_daily": "daily",
+    "gold/storage_footprint_daily": "daily",
+    "gold/platform_cost_daily": "daily",
 }
+COST_ASSETS = {"gold/storage_footprint_daily", "gold/platform_cost_daily"}
 
 
 def _specs() -> dict[str, dg.AssetSpec]:
@@ -44,7 +47,7 @@ def test_every_asset_is_described_owned_grouped_and_kinded():
     for key, node in _specs().items():
         assert node.description and len(node.description) > 40, key
         assert node.owners == ["team:fleet-data"], key
-        assert node.group_name == "fleet", key
+        assert node.group_name == ("fleet_cost" if key in COST_ASSETS else "fleet"), key
         assert {"polars", "delta"} <= set(node.kinds), key
 
 

@@ -35,6 +35,8 @@ EXPECTED_CHECKS = {
         "keys_unique",
         "cost_is_minutes_times_price",
     },
+    "gold/storage_footprint_daily": {"freshness_check", "keys_unique"},
+    "gold/platform_cost_daily": {"freshness_check", "keys_unique", "cost_per_million_events"},
 }
 UNPARTITIONED = {"reference/vehicles:freshness_check", "reference/vehicles:reference_present"}
 UNPARTITIONED |= {"reference/vehicles:keys_unique", "ledger/landed_files:sources_sending"}
