@@ -38,9 +38,9 @@ def parse_pcm(text: str) -> pl.DataFrame:
     series = series.filter(series.str.strip_chars() != "")
     try:
         decoded = series.str.json_decode(_PCM).struct.unnest()
-    except pl.exceptions.PolarsError:  # broken lines: keep the ones that decode
-        series = series.filter(series.str.json_path_match("$.vin").is_not_null())
-        decoded = series.str.json_decode(_PCM, infer_schema_length=None).struct.unnest()
+    except pl.exceptions.PolarsError:  # broken lines: keep the ones that are JSON objects,
+        series = series.filter(series.str.json_path_match("$").str.starts_with("{"))
+        decoded = series.str.json_decode(infer_schema_length=None).struct.unnest()  # any types
     return decoded.with_columns(
         event_time=pl.col("ts").str.replace("Z$", "+00:00").str.to_datetime(_RFC3339, strict=False),
         received_time=pl.from_epoch("recv_ts", time_unit="ms"),
@@ -62,7 +62,8 @@ def parse_intellibus(text: str) -> pl.DataFrame:
 
 def parse_rfms(text: str) -> pl.DataFrame:
     statuses = json.loads(text)["vehicleStatusResponse"]["vehicleStatuses"]
-    frame = pl.DataFrame(statuses, infer_schema_length=None)
+    objects = [status for status in statuses if isinstance(status, dict)]
+    frame = pl.from_dicts(objects, infer_schema_length=None, strict=False)
     return frame.with_columns(
         event_time=pl.col("createdDateTime").str.to_datetime(strict=False),
         received_time=pl.col("receivedDateTime").str.to_datetime(strict=False),
@@ -75,14 +76,22 @@ PARSERS = {"pcm": parse_pcm, "intellibus": parse_intellibus, "rfms": parse_rfms}
 def parse_landing(root: Path) -> int:
     """Parse every data file of the landing; returns the number of events read."""
     events = 0
+    by_source: dict[str, int] = {}
     for source, parse in PARSERS.items():
         for path in sorted((root / source).glob("*/*")):
             if path.name.startswith((".", "_")):
                 continue
             try:
-                events += len(parse(_text(path)))
-            except Exception:  # a rejected file: the floor does no more with it
+                text = _text(path)
+            except (OSError, EOFError, gzip.BadGzipFile):  # corrupt: rejected, nothing to parse
                 continue
+            try:
+                parsed = len(parse(text))
+                events += parsed
+                by_source[source] = by_source.get(source, 0) + parsed
+            except (pl.exceptions.PolarsError, ValueError, KeyError, TypeError) as error:
+                print(f"floor could not parse {path.name}: {error}", file=sys.stderr)
+    print(f"floor events by source: {by_source}", file=sys.stderr)
     return events
 
 
