@@ -13,9 +13,7 @@ ingest_days = dg.DailyPartitionsDefinition(
 )
 
 
-def yesterday_schedule(
-    name: str, job: Any, cron: str, description: str
-) -> dg.ScheduleDefinition:
+def yesterday_schedule(name: str, job: Any, cron: str, description: str) -> dg.ScheduleDefinition:
     """A UTC schedule that runs ``job`` (an asset job of ``ingest_days``; dagster exports
     no public type for it) for the partition of the day before each tick."""
 
