@@ -26,7 +26,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## Lint, then every test (services the tests need are started by the tests).
+## Lint, then every test (services the tests need are started by the tests; Chromium, for
+## the browser tests, is installed from Debian's packages when missing).
 test: lint
+	sh scripts/ensure_chromium.sh
 	$(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 -m "not ui"
+	$(BIN)/pytest -m ui
