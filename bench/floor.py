@@ -23,6 +23,7 @@ _PCM = pl.Struct(
         },
     }
 )
+_PCM_AS_TEXT = pl.Struct({name: pl.String for name in _PCM.to_schema()})
 _RFC3339 = "%Y-%m-%dT%H:%M:%S%.f%:z"
 
 
@@ -38,12 +39,12 @@ def parse_pcm(text: str) -> pl.DataFrame:
     series = series.filter(series.str.strip_chars() != "")
     try:
         decoded = series.str.json_decode(_PCM).struct.unnest()
-    except pl.exceptions.PolarsError:  # broken lines: keep the ones that are JSON objects,
+    except pl.exceptions.PolarsError:  # broken lines: keep the JSON objects, any value types
         series = series.filter(series.str.json_path_match("$").str.starts_with("{"))
-        decoded = series.str.json_decode(infer_schema_length=None).struct.unnest()  # any types
+        decoded = series.str.json_decode(_PCM_AS_TEXT).struct.unnest()
     return decoded.with_columns(
         event_time=pl.col("ts").str.replace("Z$", "+00:00").str.to_datetime(_RFC3339, strict=False),
-        received_time=pl.from_epoch("recv_ts", time_unit="ms"),
+        received_time=pl.from_epoch(pl.col("recv_ts").cast(pl.Int64, strict=False), time_unit="ms"),
     )
 
 
