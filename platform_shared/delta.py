@@ -12,13 +12,16 @@ from typing import TypeVar
 
 import dagster as dg
 import polars as pl
-from deltalake import DeltaTable
+from deltalake import DeltaTable, WriterProperties
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from platform_shared.storage import StorageRoot
 
 T = TypeVar("T")
 _COMMIT_ATTEMPTS = 5
+# ZSTD level 1: measured here slightly faster than delta-rs's default and half the bytes
+# for raw text (bronze), which is what S3 bills.
+_WRITER = WriterProperties(compression="ZSTD", compression_level=1)
 
 
 def sql_dates(column: str, days: Iterable[date]) -> str:
@@ -71,7 +74,7 @@ class DeltaWarehouse:
                 self.url(table),
                 mode=mode,
                 storage_options=self._options(),
-                delta_write_options=options or None,
+                delta_write_options={"writer_properties": _WRITER, **options},
             )
         )
 
