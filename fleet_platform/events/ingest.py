@@ -10,6 +10,7 @@ rows and so rebuilds the partition from landing by the same mechanism.
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -30,6 +31,7 @@ from fleet_platform.rules.schema import FILE_COLUMNS, PARSED_ROWS
 from platform_shared.delta import DeltaWarehouse, sql_dates
 
 CHUNK_BYTES = 64 * 1024 * 1024
+PARSE_THREADS = 2
 FILE_IDENTITY = ["source_file", "file_version"]
 
 
@@ -155,35 +157,42 @@ class PartitionIngest:
         )
         self.warehouse.delete_matching(SILVER.path, orphans, FILE_IDENTITY)
 
+    def _load(self, obj: LandedObject) -> pl.DataFrame | FileRejected:
+        """Read and parse one file, tagged with its identity; or why it is rejected."""
+        try:
+            landing_key = parse_key(obj.key, self.today)
+            rows = parse_file(landing_key, self.store.read(obj.key), obj.last_modified)
+        except FileRejected as rejection:
+            return rejection
+        return rows.with_columns(
+            source=pl.lit(landing_key.source.value),
+            ingest_date=pl.lit(landing_key.ingest_date),
+            source_file=pl.lit(obj.key),
+            file_version=pl.lit(obj.version),
+        )
+
     def _ingest_chunk(self, chunk: list[LandedObject], known: pl.DataFrame) -> None:
         ledger_rows: list[dict[str, object]] = []
         parsed: list[pl.DataFrame] = []
-        for seq, obj in enumerate(chunk):
-            try:
-                landing_key = parse_key(obj.key, self.today)
-                rows = parse_file(landing_key, self.store.read(obj.key), obj.last_modified)
-            except FileRejected as rejection:
+        # Reading and parsing overlap across files (I/O, and polars releases the GIL);
+        # results come back in processing order.
+        with ThreadPoolExecutor(PARSE_THREADS) as pool:
+            loaded = list(pool.map(self._load, chunk))
+        for seq, (obj, result) in enumerate(zip(chunk, loaded, strict=True)):
+            if isinstance(result, FileRejected):
                 ledger_rows.append(
                     _ledger_row(
                         obj,
                         self.today,
                         status="rejected",
-                        reason=rejection.reason.value,
-                        detail=rejection.detail,
+                        reason=result.reason.value,
+                        detail=result.detail,
                     )
                 )
                 self.summary.files_rejected += 1
-                self.summary.file_reasons[rejection.reason.value] += 1
+                self.summary.file_reasons[result.reason.value] += 1
                 continue
-            parsed.append(
-                rows.with_columns(
-                    source=pl.lit(landing_key.source.value),
-                    ingest_date=pl.lit(landing_key.ingest_date),
-                    source_file=pl.lit(obj.key),
-                    file_version=pl.lit(obj.version),
-                    file_seq=pl.lit(seq),
-                )
-            )
+            parsed.append(result.with_columns(file_seq=pl.lit(seq)))
             ledger_rows.append(_ledger_row(obj, self.today, status="accepted"))
         classified = self._classify(parsed, known)
         self.warehouse.append(
