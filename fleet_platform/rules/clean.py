@@ -1,103 +1,185 @@
 """The rules every source shares (contracts/fleet.md, "What every input becomes"):
 row rejection in precedence order, normalisation, ``date_status``, ``delay_s``,
-``event_id`` and duplicates."""
+``event_id`` and duplicates.
 
-from datetime import UTC, datetime, timedelta
+The rules are written once in narwhals (:func:`classify_frame`), so the same code runs
+on a polars LazyFrame and on a PySpark DataFrame (DESIGN.md, principle 3). Two rules
+need what narwhals can't say on Spark (epoch microseconds: ``dt.timestamp`` /
+``dt.total_*`` are not implemented there, nor is SHA-256): :func:`event_id` and
+:func:`delay_s` have one small function per engine, here for polars and in
+:mod:`fleet_platform.engines.spark` for Spark. :func:`classify` is the polars entry point.
+"""
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import narwhals as nw
 import polars as pl
 import polars_hash  # noqa: F401  (registers the ``chash`` namespace)
 
 from fleet_platform.rules.reasons import DateStatus, RowFate, RowRejection
 
 VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
-FUTURE_TOLERANCE = timedelta(minutes=5)
+FUTURE_TOLERANCE = "5m"  # narwhals ``dt.offset_by`` interval
 YEAR_2000 = datetime(2000, 1, 1, tzinfo=UTC)
-_ID_SEPARATOR = "\x1f"
+ID_SEPARATOR = "\x1f"
+ID_LENGTH = 32  # hex characters: the first 128 bits of SHA-256
 ORDER = ("file_seq", "row_number")
+_ROW_NUMBER_SPAN = 2**32  # row numbers within one file are below this
+
+# A rule narwhals can't express on every engine: native frame in, native frame out, with
+# the rule's column added (or replaced).
+EngineRule = Callable[[Any], Any]
+E = TypeVar("E", pl.Expr, nw.Expr)
 
 
-def normalise_vin(vin: pl.Expr) -> pl.Expr:
-    """VINs are compared trimmed and upper-cased."""
+def normalise_vin(vin: E) -> E:
+    """VINs are compared trimmed and upper-cased (a polars or a narwhals expression)."""
     return vin.str.strip_chars().str.to_uppercase()
 
 
-def rejection_reason(rows: pl.LazyFrame) -> pl.Expr:
+def rejection_reason() -> nw.Expr:
     """The first reason that applies, in the contract's order; null for a kept row."""
     return (
-        pl.when(pl.col("malformed"))
-        .then(pl.lit(RowRejection.MALFORMED_ROW.value))
-        .when(pl.col("missing"))
-        .then(pl.lit(RowRejection.MISSING_FIELD.value))
-        .when(~normalise_vin(pl.col("vin")).str.contains(VIN_PATTERN))
-        .then(pl.lit(RowRejection.INVALID_VIN.value))
-        .when(~pl.col("time_ok"))
-        .then(pl.lit(RowRejection.UNPARSEABLE_TIME.value))
-        .otherwise(None)
+        nw.when(nw.col("malformed"))
+        .then(nw.lit(RowRejection.MALFORMED_ROW.value))
+        .when(nw.col("missing"))
+        .then(nw.lit(RowRejection.MISSING_FIELD.value))
+        .when(~normalise_vin(nw.col("vin")).str.contains(VIN_PATTERN))
+        .then(nw.lit(RowRejection.INVALID_VIN.value))
+        .when(~nw.col("time_ok"))
+        .then(nw.lit(RowRejection.UNPARSEABLE_TIME.value))
+        .otherwise(nw.lit(None, nw.String))
     )
 
 
-def date_status() -> pl.Expr:
+def date_status() -> nw.Expr:
     """``future`` past received time + 5 minutes, ``before_2000`` before 2000, else ``ok``."""
     return (
-        pl.when(pl.col("event_time") > pl.col("received_time") + FUTURE_TOLERANCE)
-        .then(pl.lit(DateStatus.FUTURE.value))
-        .when(pl.col("event_time") < YEAR_2000)
-        .then(pl.lit(DateStatus.BEFORE_2000.value))
-        .otherwise(pl.lit(DateStatus.OK.value))
+        nw.when(nw.col("event_time") > nw.col("received_time").dt.offset_by(FUTURE_TOLERANCE))
+        .then(nw.lit(DateStatus.FUTURE.value))
+        .when(nw.col("event_time") < nw.lit(YEAR_2000))
+        .then(nw.lit(DateStatus.BEFORE_2000.value))
+        .otherwise(nw.lit(DateStatus.OK.value))
     )
+
+
+def is_first_in_order() -> nw.Expr:
+    """True on the first row of its ``event_id`` in processing order (file_seq, row_number).
+
+    Written as "its order key is the smallest of its identity" rather than
+    ``is_first_distinct().over(order_by=...)``: it needs no row order, so it runs as one
+    grouped minimum on every engine (polars: no sort of the whole frame). The key packs
+    file_seq above row_number, which fits while row_number < 2**32.
+    """
+    order_key = nw.col("file_seq").cast(nw.Int64) * _ROW_NUMBER_SPAN + nw.col("row_number")
+    return order_key == order_key.min().over("event_id")
+
+
+# --- the engine-specific rules, polars ------------------------------------------------
 
 
 def identity_text() -> pl.Expr:
     """The event identity (source, vin, event_time as epoch microseconds, event_type) as
-    one string, fields separated by U+001F."""
+    one string, fields separated by U+001F; null if any field is null."""
     return pl.concat_str(
         pl.col("source"),
         pl.col("vin"),
         pl.col("event_time").dt.epoch("us").cast(pl.String),
         pl.col("event_type"),
-        separator=_ID_SEPARATOR,
+        separator=ID_SEPARATOR,
     )
 
 
-def event_id() -> pl.Expr:
-    """First 128 bits (hex) of SHA-256 over :func:`identity_text`: the same on every engine
-    (Spark: ``substring(sha2(concat_ws(…, unix_micros(event_time), …), 256), 1, 32)``);
-    polars-hash computes it natively."""
-    return identity_text().chash.sha2_256().str.slice(0, 32)
+def event_id_expr() -> pl.Expr:
+    """First 128 bits (hex) of SHA-256 over :func:`identity_text`; polars-hash computes it
+    natively. Spark: :func:`fleet_platform.engines.spark.event_id`."""
+    return identity_text().chash.sha2_256().str.slice(0, ID_LENGTH)
 
 
-def classify(rows: pl.LazyFrame, known_vins: pl.LazyFrame, kept_ids: pl.LazyFrame) -> pl.LazyFrame:
-    """Give every parsed row its fate, reason and normalised values.
+def event_id(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """``event_id`` (:func:`event_id_expr`) for every row with its identity fields."""
+    return rows.with_columns(event_id=event_id_expr())
+
+
+def delay_s(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """``delay_s``: received time minus event time, in seconds (microsecond precision)."""
+    delay = pl.col("received_time") - pl.col("event_time")
+    return rows.with_columns(delay_s=delay.dt.total_microseconds() / 1_000_000)
+
+
+def _engine_rules(frame: nw.LazyFrame) -> tuple[EngineRule, EngineRule]:
+    """(event_id, delay_s) for the frame's engine."""
+    if frame.implementation.is_polars():
+        return event_id, delay_s
+    if frame.implementation.is_pyspark():
+        from fleet_platform.engines import spark
+
+        return spark.event_id, spark.delay_s
+    raise NotImplementedError(f"no event_id / delay_s for {frame.implementation}")
+
+
+def _apply(frame: nw.LazyFrame, rule: EngineRule) -> nw.LazyFrame:
+    return nw.from_native(rule(frame.to_native()))
+
+
+def _lookup(frame: nw.LazyFrame, table: nw.LazyFrame, on: str) -> nw.LazyFrame:
+    """Left join of a lookup table (unique on ``on``). polars keeps the row order (narwhals'
+    join can't ask it to, and sorting the joined frame again costs a third of classify);
+    Spark frames have no order to keep."""
+    if frame.implementation.is_polars():
+        joined = frame.to_native().join(table.to_native(), on=on, how="left", maintain_order="left")
+        return nw.from_native(joined)
+    return frame.join(table, on=on, how="left")
+
+
+# --- the rules -------------------------------------------------------------------------
+
+
+def classify_frame(
+    rows: nw.LazyFrame, known_vins: nw.LazyFrame, kept_ids: nw.LazyFrame
+) -> nw.LazyFrame:
+    """Give every parsed row its fate, reason and normalised values, on any engine.
 
     ``rows`` holds ``PARSED_ROWS`` plus the file columns and ``file_seq`` (the processing
-    order of files: ingest_date, key, version); rows come out in processing order (file_seq,
-    row_number), the joins keeping it. ``known_vins`` has one
-    column ``vin``; ``kept_ids`` the ``event_id`` of events kept before this batch. The
-    first kept row of an identity, in processing order, is clean; every later one is a
-    duplicate.
+    order of files: ingest_date, key, version). ``known_vins`` has one column ``vin``;
+    ``kept_ids`` the ``event_id`` of events kept before this batch. The first kept row of
+    an identity in processing order (file_seq, row_number) is clean; every later one, and
+    every one kept before, is a duplicate. On polars the rows keep their order; Spark
+    frames have none.
     """
-    known = known_vins.select(pl.col("vin"), vin_known=pl.lit(True)).unique("vin")
-    earlier = kept_ids.select("event_id", kept_before=pl.lit(True)).unique("event_id")
-    kept = pl.col("reason").is_null()
-    first = kept & pl.col("event_id").is_first_distinct() & pl.col("kept_before").is_null()
-    return (
-        rows.sort(ORDER)
-        .with_columns(reason=rejection_reason(rows))
-        .with_columns(vin=pl.when(kept).then(normalise_vin(pl.col("vin"))).otherwise(pl.col("vin")))
-        .with_columns(event_id=pl.when(kept).then(event_id()))
-        .join(earlier, on="event_id", how="left", maintain_order="left")
-        .join(known, on="vin", how="left", maintain_order="left")
+    id_rule, delay_rule = _engine_rules(rows)
+    known = known_vins.select("vin").unique(["vin"]).with_columns(vin_known=nw.lit(True))
+    earlier = (
+        kept_ids.select("event_id").unique(["event_id"]).with_columns(kept_before=nw.lit(True))
+    )
+    kept = nw.col("reason").is_null()
+    first = kept & is_first_in_order() & nw.col("kept_before").is_null()
+    with_reason = rows.with_columns(reason=rejection_reason()).with_columns(
+        vin=nw.when(kept).then(normalise_vin(nw.col("vin"))).otherwise(nw.col("vin"))
+    )
+    with_id = _apply(with_reason, id_rule).with_columns(
+        event_id=nw.when(kept).then(nw.col("event_id"))
+    )
+    fated = (
+        _lookup(_lookup(with_id, earlier, "event_id"), known, "vin")
         .with_columns(
-            fate=pl.when(~kept)
-            .then(pl.lit(RowFate.REJECTED.value))
+            fate=nw.when(~kept)
+            .then(nw.lit(RowFate.REJECTED.value))
             .when(first)
-            .then(pl.lit(RowFate.CLEAN.value))
-            .otherwise(pl.lit(RowFate.DUPLICATE.value)),
-            vin_known=pl.col("vin_known").fill_null(False),
+            .then(nw.lit(RowFate.CLEAN.value))
+            .otherwise(nw.lit(RowFate.DUPLICATE.value)),
+            vin_known=nw.col("vin_known").fill_null(False),
             date_status=date_status(),
-            delay_s=(pl.col("received_time") - pl.col("event_time")).dt.total_microseconds()
-            / 1_000_000,
-            event_date=pl.col("event_time").dt.date(),
         )
         .drop("kept_before")
     )
+    return _apply(fated, delay_rule).with_columns(event_date=nw.col("event_time").dt.date())
+
+
+def classify(rows: pl.LazyFrame, known_vins: pl.LazyFrame, kept_ids: pl.LazyFrame) -> pl.LazyFrame:
+    """:func:`classify_frame` on polars; rows come out in processing order (file_seq,
+    row_number)."""
+    ordered = nw.from_native(rows.sort(ORDER))
+    return classify_frame(ordered, nw.from_native(known_vins), nw.from_native(kept_ids)).to_native()

@@ -1,0 +1,1 @@
+"""Engine-specific pieces: the few rules the shared narwhals layer can't express."""
