@@ -6,7 +6,6 @@ with it processing usage — accumulates across commands.
 """
 
 import os
-from pathlib import Path
 
 import dagster as dg
 
@@ -33,8 +32,3 @@ def command_instance() -> dg.DagsterInstance:
     if not config.exists():
         config.write_text(LOCAL_INSTANCE_CONFIG)
     return dg.DagsterInstance.from_config(str(home))
-
-
-def instance_home(instance: dg.DagsterInstance) -> Path:
-    """Folder of a local instance (for messages that tell the user where to look)."""
-    return Path(instance.root_directory)

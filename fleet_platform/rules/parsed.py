@@ -1,7 +1,5 @@
 """Helpers every source parser shares to produce the ``PARSED_ROWS`` frame."""
 
-from collections.abc import Sequence
-
 import polars as pl
 
 from fleet_platform.rules.decode import split_lines
@@ -23,11 +21,6 @@ def numbered_lines(text: str, skip: int = 0) -> pl.DataFrame:
 def finish(frame: pl.DataFrame) -> pl.DataFrame:
     """Select and type the ``PARSED_ROWS`` columns, in order."""
     return frame.select(pl.col(name).cast(dtype) for name, dtype in PARSED_ROWS.items())
-
-
-def from_records(records: Sequence[dict[str, object]]) -> pl.DataFrame:
-    """Build ``PARSED_ROWS`` from per-row dicts (the exact, per-row parsing paths)."""
-    return pl.DataFrame(list(records), schema=PARSED_ROWS, orient="row")
 
 
 def blank(text: object) -> bool:
