@@ -10,7 +10,6 @@ import dagster as dg
 import polars as pl
 
 from fleet_platform.events.pending import ledger_totals, pending_partitions
-from fleet_platform.events.tables import LEDGER
 from fleet_platform.jobs import PROCESS_JOB, REFERENCE_JOB, USAGE_JOB
 from fleet_platform.kpis.tables import GOLD_TABLES
 from fleet_platform.settings import fleet_settings
@@ -80,10 +79,12 @@ def process_landed(
     return report
 
 
+_GOLD = {spec.table.path: spec.table for spec in GOLD_TABLES}
+
+
 def _read(warehouse: DeltaWarehouse, path: str) -> pl.DataFrame:
-    spec = next((gold.table for gold in GOLD_TABLES if gold.table.path == path), None)
-    schema = spec.schema if spec else LEDGER.schema
-    return warehouse.scan(path, schema).collect()
+    """A gold table, whole (an empty frame of its schema before its first run)."""
+    return warehouse.scan(path, _GOLD[path].schema).collect()
 
 
 def print_summary(warehouse: DeltaWarehouse, out: Callable[[str], None] = print) -> None:
@@ -123,9 +124,11 @@ def print_summary(warehouse: DeltaWarehouse, out: Callable[[str], None] = print)
             "gold/non_standard_dates_daily",
         ):
             out(f"{path}:\n{_read(warehouse, path).filter(pl.col('ingest_date') == last_ingest)}")
-        events = _read(warehouse, "gold/events_daily")
+        by_event_date = {
+            path: _read(warehouse, path)
+            for path in ("gold/events_daily", "gold/vins_daily", "gold/unknown_vins_daily")
+        }
+        events = by_event_date["gold/events_daily"]
         last_event = events.filter(pl.col("event_date") <= last_ingest)["event_date"].max()
-        for path in ("gold/events_daily", "gold/vins_daily", "gold/unknown_vins_daily"):
-            out(
-                f"{path} ({last_event}):\n{_read(warehouse, path).filter(pl.col('event_date') == last_event)}"
-            )
+        for path, frame in by_event_date.items():
+            out(f"{path} ({last_event}):\n{frame.filter(pl.col('event_date') == last_event)}")

@@ -181,17 +181,16 @@ def build_non_standard_date_share(limit: float) -> dg.AssetChecksDefinition:
         received = int(read_rows(tables, FILES_DAILY, "ingest_date", dates)["rows_received"].sum())
         odd_rows = int(odd["rows"].sum())
         ratio = share(odd_rows, received)
-        span = f"{dates[0]} to {dates[-1]}"
+        found = (
+            f"{odd_rows} of {received} rows received {dates[0]} to {dates[-1]} have a "
+            f"non-standard date ({ratio:.2%}; limit {limit:.1%})"
+        )
         return verdict(
             ratio <= limit,
             severity=WARN,
-            ok=(
-                f"{odd_rows} of {received} rows received {span} have a non-standard date "
-                f"({ratio:.2%}; limit {limit:.1%})."
-            ),
+            ok=f"{found}.",
             problem=(
-                f"{odd_rows} of {received} rows received {span} have a non-standard date "
-                f"({ratio:.2%}; limit {limit:.1%}): "
+                f"{found}: "
                 + ", ".join(f"{n} {s}" for s, n in by_status.items())
                 + ". Look at gold/non_standard_dates_daily for the source; a gateway clock "
                 "or time format is wrong."
