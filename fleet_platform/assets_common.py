@@ -3,6 +3,7 @@
 import dagster as dg
 
 from fleet_platform.events.tables import BRONZE, LEDGER, REFERENCE, SILVER, Table
+from fleet_platform.settings import fleet_settings
 
 GROUP = "fleet"
 OWNERS = ["team:fleet-data"]
@@ -18,3 +19,8 @@ REFERENCE_KEY = key_of(REFERENCE)
 LEDGER_KEY = key_of(LEDGER)
 BRONZE_KEY = key_of(BRONZE)
 SILVER_KEY = key_of(SILVER)
+
+
+def engine_kinds() -> set[str]:
+    """The kinds of an asset whose rules run on the configured engine (``FLEET_ENGINE``)."""
+    return {fleet_settings().engine, "delta"}

@@ -1,6 +1,6 @@
 """Reference data, the file ledger, raw events (bronze) and clean events (silver)."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import dagster as dg
 import polars as pl
@@ -13,8 +13,10 @@ from fleet_platform.assets_common import (
     REFERENCE_KEY,
     SILVER_KEY,
     WAREHOUSE_POOL,
+    engine_kinds,
 )
-from fleet_platform.events.ingest import IngestSummary, PartitionIngest
+from fleet_platform.engines.resources import EngineResource
+from fleet_platform.events.ingest import IngestSummary
 from fleet_platform.events.tables import BRONZE, LEDGER, REFERENCE, SILVER, VIN_KNOWN_TABLES
 from fleet_platform.landing.resource import LandingResource
 from fleet_platform.partitions import ingest_days
@@ -109,7 +111,7 @@ def _spec(key: dg.AssetKey, upstream: dg.AssetKey, description: str) -> dg.Asset
         deps=[upstream],
         group_name=GROUP,
         owners=OWNERS,
-        kinds={"polars", "delta"},
+        kinds=engine_kinds(),
     )
 
 
@@ -145,14 +147,13 @@ def landed_events(
     config: IngestConfig,
     landing: LandingResource,
     warehouse: WarehouseResource,
+    engine: EngineResource,
 ):
     """Ingest one day's landed files into the ledger, bronze and silver."""
     day = date.fromisoformat(context.partition_key)
     tables = warehouse.tables()
-    summary = PartitionIngest(
-        landing.backend(), tables, day, datetime.now(UTC).date(), context.log.info
-    ).run(full_refresh=config.full_refresh)
-    common = _summary_metadata(summary)
+    summary = engine.ingest(context, landing.backend(), tables, day, config.full_refresh)
+    common = {**_summary_metadata(summary), "engine": engine.kind}
     ledger = (
         tables.scan(LEDGER.path, LEDGER.schema)
         .filter(pl.col("partition_date") == day)
@@ -188,6 +189,7 @@ def landed_events(
         asset_key=SILVER_KEY,
         metadata={
             "rows_added": common["rows_clean"],
+            "engine": engine.kind,
             "dagster/row_count": ledger["rows_clean"],
             "table": tables.url(SILVER.path),
         },

@@ -16,10 +16,11 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
+from fleet_platform.engines.base import Engine, TableSlice
+from fleet_platform.engines.polars_engine import PolarsEngine
 from fleet_platform.events.tables import BRONZE, LEDGER, REFERENCE, SILVER, Table
 from fleet_platform.landing.discovery import files_of_partition, partition_date
 from fleet_platform.landing.store import LandedObject, LandingBackend
-from fleet_platform.rules.clean import classify
 from fleet_platform.rules.decode import decode_text
 from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.intellibus import parse_intellibus
@@ -105,6 +106,7 @@ class PartitionIngest:
         day: date,
         today: date,
         log: Callable[[str], None] = lambda _: None,
+        engine: Engine | None = None,
     ) -> None:
         self.store, self.warehouse, self.day, self.today, self.log = (
             store,
@@ -113,6 +115,7 @@ class PartitionIngest:
             today,
             log,
         )
+        self.engine = engine or PolarsEngine(warehouse)
         self.summary = IngestSummary()
 
     def scan(self, table: Table) -> pl.LazyFrame:
@@ -212,10 +215,8 @@ class PartitionIngest:
         candidate_dates = (
             rows.select(pl.col("event_time").dt.date().unique().drop_nulls()).to_series().to_list()
         )
-        kept_before = (
-            self.scan(SILVER).filter(pl.col("event_date").is_in(candidate_dates)).select("event_id")
-        )
-        classified = classify(rows.lazy(), known.lazy(), kept_before).collect()
+        kept_before = TableSlice.of_days(SILVER, "event_date", candidate_dates)
+        classified = self.engine.classify(rows, known, kept_before)
         fates = classified["fate"].value_counts()
         self.summary.rows.update(dict(zip(fates["fate"], fates["count"], strict=True)))
         reasons = classified["reason"].drop_nulls().value_counts()

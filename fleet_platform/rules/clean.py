@@ -7,7 +7,7 @@ on a polars LazyFrame and on a PySpark DataFrame (DESIGN.md, principle 3). Two r
 need what narwhals can't say on Spark (epoch microseconds: ``dt.timestamp`` /
 ``dt.total_*`` are not implemented there, nor is SHA-256): :func:`event_id` and
 :func:`delay_s` have one small function per engine, here for polars and in
-:mod:`fleet_platform.engines.spark` for Spark. :func:`classify` is the polars entry point.
+:mod:`fleet_platform.engines.spark_rules` for Spark. :func:`classify` is the polars entry point.
 """
 
 from collections.abc import Callable
@@ -94,7 +94,7 @@ def identity_text() -> pl.Expr:
 
 def event_id_expr() -> pl.Expr:
     """First 128 bits (hex) of SHA-256 over :func:`identity_text`; polars-hash computes it
-    natively. Spark: :func:`fleet_platform.engines.spark.event_id`."""
+    natively. Spark: :func:`fleet_platform.engines.spark_rules.event_id`."""
     return identity_text().chash.sha2_256().str.slice(0, ID_LENGTH)
 
 
@@ -114,7 +114,7 @@ def _engine_rules(frame: nw.LazyFrame) -> tuple[EngineRule, EngineRule]:
     if frame.implementation.is_polars():
         return event_id, delay_s
     if frame.implementation.is_pyspark():
-        from fleet_platform.engines import spark
+        from fleet_platform.engines import spark_rules as spark
 
         return spark.event_id, spark.delay_s
     raise NotImplementedError(f"no event_id / delay_s for {frame.implementation}")

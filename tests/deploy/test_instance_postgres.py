@@ -18,6 +18,7 @@ from deploy_paths import INSTANCE_YAML
 from asset_register.cli import run_sync
 from asset_register.definitions import build_definitions
 from asset_register.settings import RegisterSettings
+from fleet_platform.engines.resources import PolarsEngineResource
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.landing.resource import LandingResource
@@ -87,6 +88,7 @@ def test_a_fleet_day_and_its_processing_usage_run_on_postgres(
     resources = {
         "landing": LandingResource(url=str(landing)),
         "warehouse": WarehouseResource(url=str(warehouse)),
+        "engine": PolarsEngineResource(),
     }
     with dg.DagsterInstance.from_config(str(production_home)) as instance:
         assert dg.materialize([vehicles], resources=resources, instance=instance).success

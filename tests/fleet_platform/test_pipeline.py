@@ -13,6 +13,7 @@ import pytest
 
 from fleet_platform import jobs
 from fleet_platform.assets_common import REFERENCE_KEY
+from fleet_platform.engines.resources import PolarsEngineResource
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.landing.resource import LandingResource
@@ -71,6 +72,7 @@ def materialize_day(landing: Path, warehouse: Path, instance: dg.DagsterInstance
     resources = {
         "landing": LandingResource(url=str(landing)),
         "warehouse": WarehouseResource(url=str(warehouse)),
+        "engine": PolarsEngineResource(),
     }
     assert dg.materialize([vehicles], resources=resources, instance=instance).success
     run_config = {"ops": {"landed_events": {"config": config}}} if config else None
@@ -218,6 +220,7 @@ def test_a_changed_reference_brings_vin_known_and_the_kpis_up_to_date(
         resources = {
             "landing": LandingResource(url=str(landing)),
             "warehouse": WarehouseResource(url=str(warehouse)),
+            "engine": PolarsEngineResource(),
         }
         # the selection of the refresh_reference job, for the day's partition
         rollups = jobs.ROLLUP_KEYS

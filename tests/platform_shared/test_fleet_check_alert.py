@@ -10,6 +10,7 @@ import dagster as dg
 
 from fleet_platform.checks import fleet_checks
 from fleet_platform.definitions import defs
+from fleet_platform.engines.resources import PolarsEngineResource
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.landing.resource import LandingResource
@@ -42,6 +43,7 @@ def test_a_failing_fleet_check_mails_once(tmp_path, alert_env, smtp, instance, r
     resources = {
         "landing": LandingResource(url=str(landing)),
         "warehouse": WarehouseResource(url=str(warehouse)),
+        "engine": PolarsEngineResource(),
     }
     assert dg.materialize([vehicles], resources=resources, instance=instance).success
     result = dg.materialize(

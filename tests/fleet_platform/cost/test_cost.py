@@ -14,6 +14,7 @@ from fleet_platform.cost.assets import platform_cost_daily, storage_footprint_da
 from fleet_platform.cost.checks import cost_per_million_events
 from fleet_platform.cost.footprint import footprint, list_stored
 from fleet_platform.cost.prices import cost_settings
+from fleet_platform.engines.resources import PolarsEngineResource
 from fleet_platform.landing.resource import LandingResource
 from fleet_platform.rules import kpi_schema
 from platform_shared.delta import DeltaWarehouse, WarehouseResource
@@ -50,6 +51,7 @@ def resources(landing: Path, warehouse: Path) -> dict[str, object]:
     return {
         "landing": LandingResource(url=str(landing)),
         "warehouse": WarehouseResource(url=str(warehouse)),
+        "engine": PolarsEngineResource(),
     }
 
 

@@ -6,10 +6,15 @@ Without Java (or pyspark) the Spark tests skip on a developer's machine and fail
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# --import-mode=importlib leaves sys.path alone: put this folder on it for engine_corpus.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 
 
 def _in_ci() -> bool:
