@@ -33,11 +33,6 @@ class TableSlice:
     def of_days(cls, table: Table, column: str, days: Sequence[date]) -> "TableSlice":
         return cls(table, column, tuple(sorted(set(days))))
 
-    @property
-    def on_partitions(self) -> bool:
-        """True when the slice selects whole partitions of a partitioned table."""
-        return self.column is not None and self.column in self.table.partition_by
-
 
 class Engine(Protocol):
     """The shared rules on one engine, against one warehouse."""

@@ -54,7 +54,8 @@ class SnapshotParquetReader:
     """Reads a Delta table's current Parquet files with Spark's own Parquet reader.
 
     delta-rs never writes deletion vectors, so the snapshot's files are exactly the
-    table's rows; partition values come from the Hive-style folders (``basePath``).
+    table's rows; partition values come from the Hive-style folders (``basePath``). The
+    engine filters the rows; this only leaves out files that can't hold any.
     """
 
     def __init__(self, warehouse: DeltaWarehouse) -> None:
@@ -62,22 +63,23 @@ class SnapshotParquetReader:
 
     def read(self, spark: SparkSession, part: TableSlice) -> DataFrame:
         schema = spark_schema(part.table.schema)
-        table = self.warehouse.table(part.table.path)
-        filters = (
-            [(part.column, "in", [day.isoformat() for day in part.days])]
-            if part.on_partitions and part.days
-            else None
-        )
-        files = (
-            []
-            if table is None or (part.on_partitions and not part.days)
-            else table.file_uris(filters)
-        )
+        files = self._files(part)
         if not files:
             return spark.createDataFrame([], schema)
         root = _spark_url(self.warehouse.url(part.table.path))
         frame = spark.read.schema(schema).option("basePath", root).parquet(*map(_spark_url, files))
         return frame.select(*part.table.schema)
+
+    def _files(self, part: TableSlice) -> list[str]:
+        """The snapshot's files that may hold the slice's rows: pruned by partition values
+        and by the file statistics in the Delta log (delta-rs)."""
+        table = self.warehouse.table(part.table.path)
+        if table is None or (part.column is not None and not part.days):
+            return []
+        if part.column is None:
+            return table.file_uris()
+        days = [day.isoformat() for day in part.days]
+        return table.file_uris(file_pruning_predicate=[(part.column, "in", days)])
 
 
 class DeltaReader:
