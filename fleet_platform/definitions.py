@@ -5,10 +5,12 @@ import dagster as dg
 from fleet_platform import jobs
 from fleet_platform.checks import fleet_checks
 from fleet_platform.cost.definitions import cost_assets, cost_checks, cost_jobs, cost_schedules
+from fleet_platform.engines.resources import run_executor
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.landing.sensors import landing_sensors
 from fleet_platform.resources import fleet_resources
+from fleet_platform.settings import fleet_settings
 from fleet_platform.usage.assets import processing_usage_daily
 from fleet_platform.usage.schedules import processing_usage_daily_schedule
 from platform_shared.alerts import alert_sensors
@@ -20,6 +22,7 @@ defs = dg.Definitions.merge(
     dg.Definitions(
         jobs=[jobs.process_landed_files, jobs.refresh_reference, jobs.processing_usage],
         resources=fleet_resources(),
+        executor=run_executor(fleet_settings()),
     ),
     dg.Definitions(sensors=landing_sensors),
     dg.Definitions(asset_checks=fleet_checks.asset_checks, sensors=[fleet_checks.sensor]),

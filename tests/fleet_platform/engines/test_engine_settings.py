@@ -1,12 +1,14 @@
 """Choosing the engine: one setting, ``FLEET_ENGINE``, read once; the resource it gives
 and the compute profile runs are billed under."""
 
+import dagster as dg
 import pytest
 
 from fleet_platform.engines.resources import (
     PolarsEngineResource,
     SparkEngineResource,
     engine_resource,
+    run_executor,
     spark_config,
 )
 from fleet_platform.settings import fleet_settings
@@ -64,3 +66,8 @@ def test_an_explicit_compute_profile_wins_over_the_engines() -> None:
 def test_bad_engine_settings_say_what_is_wrong(environ: dict[str, str], words: str) -> None:
     with pytest.raises(ValueError, match=words.replace("[", r"\[").replace("(", r"\(")):
         fleet_settings(environ)
+
+
+def test_spark_runs_keep_every_step_in_one_process_and_session() -> None:
+    assert run_executor(fleet_settings({"FLEET_ENGINE": "spark"})) is dg.in_process_executor
+    assert run_executor(fleet_settings({})) is dg.multiprocess_executor
