@@ -8,6 +8,7 @@
 | ``FLEET_ENGINE`` | ``polars`` | where the rules run: ``polars``, ``spark`` or ``databricks`` |
 | ``FLEET_SPARK_MASTER`` | ``local[*]`` | Spark master of the ``spark`` engine |
 | ``FLEET_SPARK_CONF`` | ``{}`` | JSON object of further Spark settings for the ``spark`` engine |
+| ``DATABRICKS_*``, ``FLEET_DATABRICKS_*`` | — | the ``databricks`` engine, read by :func:`fleet_platform.engines.databricks.databricks_engine_resource` (docs/engines.md) |
 | ``FLEET_COMPUTE_PROFILE`` | the engine's | compute profile runs are billed under (``local`` for polars) |
 | ``FLEET_COMPUTE_PRICES`` | see ``DEFAULT_PRICES`` | JSON object: profile → EUR per run minute |
 | ``FLEET_LATE_DAYS`` | ``7`` | how many days back the routine landing sensor lists |
