@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ from fleet_platform.events.ingest import IngestSummary
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.kpis.tables import VIN_DAYS
 from fleet_platform.landing.resource import LandingResource
+from fleet_platform.landing.s3 import S3Backend
+from fleet_platform.landing.store import FolderBackend
 from fleet_platform.settings import fleet_settings
 from fleet_platform.simulate.landing import simulate_landing
 from fleet_platform.simulate.writer import FolderLandingWriter
@@ -51,6 +52,12 @@ NEW_CLUSTER = {"spark_version": "16.4.x-scala2.12", "node_type_id": "m5d.large",
 LIBRARIES = [{"whl": WHEEL}, *({"pypi": {"package": package}} for package in JOB_PACKAGES)]
 INGEST = JobStep.ingest(DAY, date(2024, 3, 6), "s3://fleet-landing", "s3://fleet-dwh/w", False)
 GOLD = JobStep.gold("gold/kpi_daily", DAY, "s3://fleet-dwh/w")
+
+VIN_DAYS_ASSET = [a for a in gold_assets if a.key.to_user_string() == VIN_DAYS.table.path]
+
+
+def _day() -> date:
+    return datetime.now(UTC).date() - timedelta(days=1)
 
 
 def _resource(**config: Any) -> DatabricksEngineResource:
@@ -117,6 +124,12 @@ def test_the_summary_survives_json() -> None:
     summary.rows.update({"clean": 5, "rejected": 1})
     summary.row_reasons["invalid_vin"] = 1
     assert IngestSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+
+
+def test_the_landing_travels_as_its_url(tmp_path: Path) -> None:
+    assert FolderBackend(tmp_path).url == str(tmp_path)
+    assert S3Backend(None, "fleet-landing", "gw/").url == "s3://fleet-landing/gw"
+    assert S3Backend(None, "fleet-landing", "").url == "s3://fleet-landing"
 
 
 def test_job_packages_are_pinned_as_in_the_lock() -> None:
@@ -307,7 +320,7 @@ def _local(workspace: FakeWorkspace, script: Path, **cluster: Any) -> Databricks
     class LocalDatabricks(DatabricksEngineResource):
         def pipes_client(self) -> PipesDatabricksClient:
             return PipesDatabricksClient(
-                workspace,  # ty: ignore[invalid-argument-type]
+                workspace,  # type: ignore[arg-type]
                 context_injector=PipesTempFileContextInjector(),
                 message_reader=PipesTempFileMessageReader(),
                 poll_interval_seconds=self.poll_interval_seconds,
@@ -327,25 +340,37 @@ def _local(workspace: FakeWorkspace, script: Path, **cluster: Any) -> Databricks
     )
 
 
+@pytest.mark.parametrize(
+    ("script", "error"),
+    [
+        (
+            "with open_dagster_pipes() as pipes:\n    raise RuntimeError('no cluster')\n",
+            "no cluster",
+        ),
+        ("with open_dagster_pipes() as pipes:\n    pipes.log.info('done')\n", "reported no result"),
+    ],
+    ids=["job-fails", "job-reports-nothing"],
+)
+def test_a_job_that_fails_or_reports_nothing_fails_the_step(
+    script: str, error: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "job.py"
+    path.write_text(f"from dagster_pipes import open_dagster_pipes\n{script}")
+    engine = _local(FakeWorkspace(tmp_path), path, new_cluster=NEW_CLUSTER)
+    resources = {"warehouse": WarehouseResource(url=str(tmp_path / "w")), "engine": engine}
+    result = dg.materialize(
+        VIN_DAYS_ASSET, resources=resources, partition_key=str(_day()), raise_on_error=False
+    )
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.error
+    assert failure is not None and error in str(failure.to_string())
+
+
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("landing")
     simulate_landing(FolderLandingWriter(root), [_day()], buses=4, fault_rate=0.05, seed=7)
     return root
-
-
-def _day() -> date:
-    return datetime.now(UTC).date() - timedelta(days=1)
-
-
-@pytest.fixture
-def java() -> Iterator[None]:
-    """The job script starts a local Spark: Java needed (skips here, fails in CI)."""
-    from conftest import _has_java, _missing
-
-    if not _has_java():
-        _missing("Java (set JAVA_HOME or put java on PATH)")
-    yield
 
 
 TABLES = ["ledger/landed_files", "bronze/raw_bus_events", "silver/bus_events", VIN_DAYS.table.path]
@@ -409,7 +434,6 @@ COMPARED = (
     "row_rejections",
     "rows_added",
 )
-VIN_DAYS_ASSET = [a for a in gold_assets if a.key.to_user_string() == VIN_DAYS.table.path]
 
 
 def test_round_trip_gives_the_polars_tables(java: None, landing: Path, tmp_path: Path) -> None:
