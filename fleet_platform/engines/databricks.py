@@ -28,7 +28,7 @@ from dagster_databricks import PipesDatabricksClient
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import compute, jobs
 
-from fleet_platform.engines.databricks_job import JobStep
+from fleet_platform.engines.databricks_job import PIPES_IO, READERS, JobStep
 from fleet_platform.engines.resources import EngineResource
 from fleet_platform.events.ingest import IngestSummary
 from fleet_platform.kpis.build import partition_rows
@@ -50,10 +50,15 @@ JOB_PACKAGES = (
 
 @dataclass(frozen=True)
 class ScriptOptions:
-    """How the job script reads tables and talks Pipes (``delta`` / ``dbfs`` on Databricks)."""
+    """How the job script reads tables and talks Pipes (``delta`` / ``dbfs`` on Databricks;
+    ``parquet`` / ``local`` run it on a local Spark, as the tests do)."""
 
     reader: str = "delta"
     pipes: str = "dbfs"
+
+    def __post_init__(self) -> None:
+        if self.reader not in READERS or self.pipes not in PIPES_IO:
+            raise ValueError(f"reader must be one of {READERS}, pipes one of {PIPES_IO}")
 
     def arguments(self) -> list[str]:
         return ["--reader", self.reader, "--pipes", self.pipes]
@@ -185,7 +190,8 @@ class DatabricksEngineResource(EngineResource):
         """Submit ``step``, wait for it; what the job reported. The run's and the job's
         metadata go to every asset the step materializes."""
         task = self.task(step)
-        context.log.info(f"Databricks: submitting {step.label} ({task.task_key})")
+        on = task.existing_cluster_id or "a new cluster"
+        context.log.info(f"Databricks: submitting {run_name(step)!r} on {on}")
         invocation = self.pipes_client().run(
             context=context,
             task=task,

@@ -66,6 +66,7 @@ class JobStep:
 
     @classmethod
     def from_extras(cls, extras: dict[str, Any]) -> "JobStep":
+        """The step :meth:`extras` gave."""
         values = {field.name: extras[field.name] for field in fields(cls) if field.name in extras}
         values["day"] = date.fromisoformat(values["day"])
         if values.get("today"):
