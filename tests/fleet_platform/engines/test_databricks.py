@@ -38,6 +38,7 @@ from fleet_platform.kpis.tables import VIN_DAYS
 from fleet_platform.landing.resource import LandingResource
 from fleet_platform.landing.s3 import S3Backend
 from fleet_platform.landing.store import FolderBackend
+from fleet_platform.resources import fleet_resources
 from fleet_platform.settings import fleet_settings
 from fleet_platform.simulate.landing import simulate_landing
 from fleet_platform.simulate.writer import FolderLandingWriter
@@ -158,7 +159,9 @@ def test_auth_is_a_token_or_oauth_m2m() -> None:
         "client_secret": SECRET,
         "auth_type": "oauth-m2m",
     }
-    assert _resource().workspace_client().config.auth_type == "pat"
+    client = _resource(poll_interval_seconds=3).pipes_client()
+    assert client.client.config.auth_type == "pat" and client.poll_interval_seconds == 3
+    assert (client.context_injector, client.message_reader) == (None, None)  # DBFS defaults
 
 
 @pytest.mark.parametrize(
@@ -197,7 +200,7 @@ ENVIRONMENT = {
 }
 
 
-def test_resource_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resource_from_the_environment() -> None:
     resource = databricks_engine_resource(ENVIRONMENT)
     assert isinstance(resource.token, dg.EnvVar) and resource.token == "DATABRICKS_TOKEN"
     assert TOKEN not in repr(resource)
@@ -218,10 +221,17 @@ def test_resource_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "DATABRICKS_CLIENT_SECRET",
     )
     assert (resource.token, resource.existing_cluster_id) == (None, "0101-abc")
-    for name, value in ENVIRONMENT.items():
+
+
+def test_the_location_loads_on_databricks(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**ENVIRONMENT, "FLEET_ENGINE": "databricks"}.items():
         monkeypatch.setenv(name, value)
-    chosen = engine_resource(fleet_settings({"FLEET_ENGINE": "databricks"}))
-    assert isinstance(chosen, DatabricksEngineResource) and chosen.kind == "databricks"
+    resources = fleet_resources()
+    engine = resources["engine"]
+    assert isinstance(engine, DatabricksEngineResource) and engine.kind == "databricks"
+    assert engine == engine_resource(fleet_settings())
+    defs = dg.Definitions(assets=[vehicles, landed_events, *gold_assets], resources=resources)
+    dg.Definitions.validate_loadable(defs)
 
 
 @pytest.mark.parametrize(
