@@ -241,17 +241,19 @@ def _required(env: Mapping[str, str], name: str) -> str:
 def _auth_settings(env: Mapping[str, str]) -> dict[str, Any]:
     """``token`` or ``client_id``/``client_secret`` as ``EnvVar``: resolved at run time,
     never stored in the definitions."""
-    if env.get("DATABRICKS_TOKEN"):
+    token = bool(env.get("DATABRICKS_TOKEN"))
+    oauth = bool(env.get("DATABRICKS_CLIENT_ID") and env.get("DATABRICKS_CLIENT_SECRET"))
+    if token == oauth:
+        raise ValueError(
+            "FLEET_ENGINE=databricks needs DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and "
+            "DATABRICKS_CLIENT_SECRET (OAuth M2M): exactly one of the two"
+        )
+    if token:
         return {"token": dg.EnvVar("DATABRICKS_TOKEN")}
-    if env.get("DATABRICKS_CLIENT_ID") and env.get("DATABRICKS_CLIENT_SECRET"):
-        return {
-            "client_id": dg.EnvVar("DATABRICKS_CLIENT_ID"),
-            "client_secret": dg.EnvVar("DATABRICKS_CLIENT_SECRET"),
-        }
-    raise ValueError(
-        "FLEET_ENGINE=databricks needs DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and "
-        "DATABRICKS_CLIENT_SECRET (OAuth M2M)"
-    )
+    return {
+        "client_id": dg.EnvVar("DATABRICKS_CLIENT_ID"),
+        "client_secret": dg.EnvVar("DATABRICKS_CLIENT_SECRET"),
+    }
 
 
 def databricks_engine_resource(

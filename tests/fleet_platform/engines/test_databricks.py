@@ -238,6 +238,10 @@ def test_the_location_loads_on_databricks(monkeypatch: pytest.MonkeyPatch) -> No
     ("change", "message"),
     [
         ({"DATABRICKS_TOKEN": ""}, "needs DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID"),
+        (
+            {"DATABRICKS_CLIENT_ID": "sp-1", "DATABRICKS_CLIENT_SECRET": SECRET},
+            "exactly one of the two",
+        ),
         ({"FLEET_DATABRICKS_CLUSTER_ID": "0101-abc"}, "exactly one of existing_cluster_id"),
         ({"FLEET_DATABRICKS_CLUSTER": ""}, "exactly one of existing_cluster_id"),
         ({"FLEET_DATABRICKS_CLUSTER": "[1]"}, "FLEET_DATABRICKS_CLUSTER must be a JSON object"),
