@@ -23,7 +23,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+# pyspark and the engine are imported where used: the orchestrator imports JobStep alone
+if TYPE_CHECKING:
+    from dagster_pipes import PipesContext
+    from pyspark.sql import SparkSession
 
 PIPES_IO = ("dbfs", "local")
 READERS = ("delta", "parquet")
@@ -84,7 +89,7 @@ def parse_options(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return options
 
 
-def open_pipes(io: str) -> Any:
+def open_pipes(io: str) -> "PipesContext":
     """The Pipes context, its parameters read from the CLI (existing cluster) or the
     environment (new job cluster)."""
     from dagster_pipes import (
@@ -106,7 +111,7 @@ def open_pipes(io: str) -> Any:
     return open_dagster_pipes(params_loader=params)
 
 
-def spark_session() -> Any:
+def spark_session() -> "SparkSession":
     """The cluster's session (created here when run locally), with what the engine needs
     and ``FLEET_SPARK_CONF`` applied."""
     from pyspark.sql import SparkSession
@@ -120,7 +125,9 @@ def spark_session() -> Any:
     return builder.getOrCreate()
 
 
-def run_step(pipes: Any, spark: Any, step: JobStep, reader: str) -> dict[str, Any]:
+def run_step(
+    pipes: "PipesContext", spark: "SparkSession", step: JobStep, reader: str
+) -> dict[str, Any]:
     """Run ``step`` on ``spark``; the result to report back (without metadata)."""
     from fleet_platform.engines.spark_engine import DeltaReader, SnapshotParquetReader, SparkEngine
     from fleet_platform.events.ingest import PartitionIngest
