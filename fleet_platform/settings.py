@@ -8,6 +8,7 @@
 | ``FLEET_ENGINE`` | ``polars`` | where the rules run: ``polars``, ``spark`` or ``databricks`` |
 | ``FLEET_SPARK_MASTER`` | ``local[*]`` | Spark master of the ``spark`` engine |
 | ``FLEET_SPARK_CONF`` | ``{}`` | JSON object of further Spark settings for the ``spark`` engine |
+| ``DATABRICKS_*``, ``FLEET_DATABRICKS_*`` | — | the ``databricks`` engine, read by :func:`fleet_platform.engines.databricks.databricks_engine_resource` (docs/engines.md) |
 | ``FLEET_COMPUTE_PROFILE`` | the engine's | compute profile runs are billed under (``local`` for polars) |
 | ``FLEET_COMPUTE_PRICES`` | see ``DEFAULT_PRICES`` | JSON object: profile → EUR per run minute |
 | ``FLEET_LATE_DAYS`` | ``7`` | how many days back the routine landing sensor lists |
@@ -60,7 +61,7 @@ def fleet_settings(environ: dict[str, str] | None = None) -> FleetSettings:
     """Settings from the environment, with the embedded defaults."""
     env = os.environ if environ is None else environ
     prices = dict(DEFAULT_PRICES)
-    prices.update(_json_object(env, "FLEET_COMPUTE_PRICES", "profile to EUR/minute", float))
+    prices.update(json_object(env, "FLEET_COMPUTE_PRICES", "profile to EUR/minute", float))
     engine = (env.get("FLEET_ENGINE") or "polars").strip().lower()
     if engine not in ENGINES:
         raise ValueError(f"FLEET_ENGINE={engine!r} is not one of {', '.join(ENGINES)}")
@@ -70,7 +71,7 @@ def fleet_settings(environ: dict[str, str] | None = None) -> FleetSettings:
         start_date=env.get("FLEET_START_DATE") or "2024-01-01",
         engine=engine,
         spark_master=env.get("FLEET_SPARK_MASTER") or "local[*]",
-        spark_conf=_json_object(env, "FLEET_SPARK_CONF", "Spark settings", str),
+        spark_conf=json_object(env, "FLEET_SPARK_CONF", "Spark settings", str),
         compute_profile=env.get("FLEET_COMPUTE_PROFILE") or _ENGINE_PROFILES[engine],
         prices=prices,
         late_days=int(env.get("FLEET_LATE_DAYS") or 7),
@@ -79,7 +80,7 @@ def fleet_settings(environ: dict[str, str] | None = None) -> FleetSettings:
     )
 
 
-def _json_object(
+def json_object(
     env: Mapping[str, str], name: str, meaning: str, value: Callable[[Any], V]
 ) -> dict[str, V]:
     """A JSON-object variable with its values converted by ``value`` (empty when unset)."""

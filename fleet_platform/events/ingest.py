@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 import polars as pl
 
@@ -47,6 +48,24 @@ class IngestSummary:
     file_reasons: Counter[str] = field(default_factory=Counter)
     row_reasons: Counter[str] = field(default_factory=Counter)
     rows_repaired: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON values (how a remote job reports it back)."""
+        return {
+            name: dict(value) if isinstance(value, Counter) else value
+            for name, value in vars(self).items()
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "IngestSummary":
+        """The summary :meth:`to_dict` gave."""
+        defaults = cls()
+        return cls(
+            **{
+                name: Counter(data[name]) if isinstance(default, Counter) else data[name]
+                for name, default in vars(defaults).items()
+            }
+        )
 
 
 def parse_file(landing_key: LandingKey, data: bytes, received_time: datetime) -> pl.DataFrame:

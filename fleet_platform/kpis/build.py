@@ -34,3 +34,13 @@ def build_gold(
     predicate = sql_dates(spec.day_column, [day]) if spec.scope is Scope.INGEST_DAY else "true"
     warehouse.replace_where(spec.table.path, frame, predicate, list(spec.table.partition_by))
     return frame
+
+
+def partition_rows(spec: GoldTable, warehouse: DeltaWarehouse, day: date) -> pl.DataFrame:
+    """The rows of gold table ``spec`` that partition ``day`` writes, read back from the
+    warehouse (every row of a roll-up): what :func:`build_gold` returned, for a build that
+    ran elsewhere."""
+    rows = warehouse.scan(spec.table.path, spec.table.schema)
+    if spec.scope is Scope.INGEST_DAY:
+        rows = rows.filter(pl.col(spec.day_column) == day)
+    return spec.table.conform(rows.collect())

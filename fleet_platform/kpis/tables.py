@@ -120,3 +120,11 @@ GOLD_TABLES: tuple[GoldTable, ...] = (
         description=("Every VIN not in the reference: first and last event time, events, sources."),
     ),
 )
+
+
+def gold_table(path: str) -> GoldTable:
+    """The gold table (``vin_days`` included) stored at ``path`` below the warehouse root."""
+    for spec in (VIN_DAYS, *GOLD_TABLES):
+        if spec.table.path == path:
+            return spec
+    raise KeyError(f"{path!r} is not a gold table")

@@ -42,6 +42,10 @@ class S3Backend:
         self.client, self.bucket = client, bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
 
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
     def _full(self, key: str) -> str:
         return self.prefix + key
 

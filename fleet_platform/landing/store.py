@@ -39,6 +39,11 @@ def checked_key(key: str) -> str:
 
 
 class LandingBackend(Protocol):
+    @property
+    def url(self) -> str:
+        """The landing root as ``FLEET_LANDING_URL`` gives it (a folder or ``s3://…``)."""
+        ...
+
     def list(self, prefix: str) -> Iterator[LandedObject]:
         """Every object below ``prefix`` (recursive), any number of them."""
         ...
@@ -55,6 +60,10 @@ class FolderBackend:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    @property
+    def url(self) -> str:
+        return str(self.root)
 
     def _object(self, path: Path) -> LandedObject:
         stat = path.stat()

@@ -35,10 +35,15 @@ def _has_java() -> bool:
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[object]:
-    """A ``local[2]`` SparkSession in UTC, Arrow on, no UI; stopped at the end of the run."""
+def java() -> None:
+    """Java is there for a local Spark (this process's, or a job script's)."""
     if not _has_java():
         _missing("Java (set JAVA_HOME or put java on PATH)")
+
+
+@pytest.fixture(scope="session")
+def spark(java: None) -> Iterator[object]:
+    """A ``local[2]`` SparkSession in UTC, Arrow on, no UI; stopped at the end of the run."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:

@@ -3,7 +3,8 @@ other's events, so duplicates are found within and across files (contracts/fleet
 every input becomes"; the full table is tests/fleet_platform/rules/test_rule_corpus.py).
 Shared by the engine parity tests."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 VIN = "VFE1BUS0000000001"
 RECEIVED = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -32,3 +33,12 @@ CORPUS: list[tuple[str, str]] = [
      ' "createdDateTime": "2026-11-21T07:15:02Z", "receivedDateTime": "2026-11-21T09:00:00Z"},'
      '{"vin": 5}, {"vin": "VFE1BUS0000000002"}]}}'),
 ]  # fmt: skip
+
+
+def land_corpus(root: Path, day: date) -> None:
+    """Write the corpus into the landing folder ``root``, as files landed on ``day``."""
+    for number, (source, text) in enumerate(CORPUS):
+        suffix = {"pcm": "jsonl", "intellibus": "csv", "rfms": "json"}[source]
+        path = root / source / day.isoformat() / f"corpus-{number}.{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)

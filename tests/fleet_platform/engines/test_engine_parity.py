@@ -11,7 +11,7 @@ import dagster as dg
 import polars as pl
 import pytest
 from dagster_pyspark import LazyPySparkResource
-from engine_corpus import CORPUS
+from engine_corpus import land_corpus
 from polars.testing import assert_frame_equal
 
 from fleet_platform.engines.resources import (
@@ -44,11 +44,7 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("landing")
     summary = simulate_landing(FolderLandingWriter(root), DAYS, buses=8, fault_rate=0.05, seed=3)
     assert summary  # the simulator landed something
-    for number, (source, text) in enumerate(CORPUS):
-        suffix = {"pcm": "jsonl", "intellibus": "csv", "rfms": "json"}[source]
-        path = root / source / DAYS[1].isoformat() / f"corpus-{number}.{suffix}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+    land_corpus(root, DAYS[1])
     return root
 
 
