@@ -99,6 +99,9 @@ def spark_config(settings: FleetSettings) -> dict[str, str]:
         "spark.master": settings.spark_master,
         "spark.app.name": "fleet-platform",
         "spark.ui.showConsoleProgress": "false",
+        # Spark's 1 GiB default runs out on a day of 3,000 buses: a chunk's rows travel
+        # through the driver (Arrow in, Arrow out).
+        "spark.driver.memory": "4g",
         **settings.spark_conf,
         **REQUIRED_CONFIG,
     }
