@@ -6,7 +6,7 @@ from datetime import datetime
 
 import polars as pl
 
-from fleet_platform.rules.decode import split_lines
+from fleet_platform.rules.decode import first_nonblank_line
 from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.parsed import blank_expr, finish, numbered_lines
 from fleet_platform.rules.reasons import FileRejection
@@ -37,7 +37,7 @@ def _split_csv_line(line: str) -> list[str]:
 
 
 def _header(text: str) -> list[str]:
-    first = next((line for line in split_lines(text) if line.strip()), "")
+    first = first_nonblank_line(text)
     header = [name.strip().lower() for name in _split_csv_line(first)]
     missing = [name.upper() for name in REQUIRED_COLUMNS if name not in header]
     if missing:
