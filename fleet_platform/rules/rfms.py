@@ -102,6 +102,13 @@ class _StatusesWalker:
             raise ValueError(f"expected {char!r} at character {index}")
         return self.skip_blank(index + 1)
 
+    def after_comma(self, index: int, closer: str) -> int:
+        """The index after a comma, which JSON doesn't allow before ``closer``."""
+        index = self.skip_blank(index + 1)
+        if self.text[index : index + 1] == closer:
+            raise ValueError(f"a comma before {closer!r} at character {index}")
+        return index
+
     def value(self, index: int) -> tuple[object, int]:
         return _DECODER.raw_decode(self.text, self.skip_blank(index))
 
@@ -121,7 +128,7 @@ class _StatusesWalker:
                 _, index = self.value(index)
             index = self.skip_blank(index)
             if self.text[index : index + 1] == ",":
-                index = self.skip_blank(index + 1)
+                index = self.after_comma(index, "}")
             elif self.text[index : index + 1] != "}":
                 raise ValueError(f"expected ',' or '}}' at character {index}")
         return found, index + 1
@@ -151,7 +158,7 @@ class _StatusesWalker:
             items.append((self.text[index:end], value))
             index = self.skip_blank(end)
             if self.text[index : index + 1] == ",":
-                index = self.skip_blank(index + 1)
+                index = self.after_comma(index, "]")
             elif self.text[index : index + 1] != "]":
                 raise ValueError(f"expected ',' or ']' at character {index}")
         self.end = index + 1

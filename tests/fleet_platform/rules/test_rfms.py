@@ -183,6 +183,9 @@ def test_an_empty_status_array_has_no_rows():
         '{"vehicleStatusResponse":{"vehicleStatuses":null}}',
         '{"vehicleStatusResponse":{"vehicleStatuses":{"vin":"x"}}}',
         '{"vehicleStatusResponse":{"vehicleStatuses":"[]"}}',
+        '{"vehicleStatusResponse":{"vehicleStatuses":[{"vin":"A"},]}}',  # trailing commas
+        '{"vehicleStatusResponse":{"vehicleStatuses":[{"vin":"A"}],}}',
+        '{"vehicleStatusResponse":{"vehicleStatuses":[]},}',
     ],
 )
 def test_a_document_without_a_status_array_is_malformed_document(text):
@@ -317,6 +320,7 @@ def test_bulk_and_exact_decode_each_status_identically(one):
     [
         handwritten_document('{"vin":NaN}'),
         handwritten_document('{"vin":"A"}', "", '{"vin":"B"}'),
+        handwritten_document('{"vin":"A"}', ""),
         handwritten_document('{"vin":"A"} {"vin":"B"}'),
         handwritten_document('{"vin":"a\tb"}'),
         '{"vehicleStatusResponse":{"vehicleStatuses":[{"vin":"A"}',
