@@ -73,8 +73,10 @@ def _apply_rules(fields: pl.DataFrame, header: list[str], received_time: datetim
     unit = field("unite").str.to_lowercase()
     number = value.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
     bad_value = ~blank_expr(value) & ~value.str.contains(_DECIMAL)
+    # lazy, so that a field used by several rules is taken out of the line once
     return finish(
-        fields.with_columns(
+        fields.lazy()
+        .with_columns(
             malformed=pl.col("malformed") | bad_value.fill_null(False),
             missing=pl.any_horizontal(
                 blank_expr(field(name)) for name in ("vin", "date", "heure", "code")
@@ -86,5 +88,7 @@ def _apply_rules(fields: pl.DataFrame, header: list[str], received_time: datetim
             **{column: pl.when(unit == name).then(number) for name, column in UNIT_COLUMNS.items()},
             latitude=pl.lit(None, pl.Float64),
             longitude=pl.lit(None, pl.Float64),
-        ).with_columns(time_ok=pl.col("event_time").is_not_null())
+        )
+        .with_columns(time_ok=pl.col("event_time").is_not_null())
+        .collect()
     )
