@@ -34,15 +34,24 @@ def _text(path: Path) -> str:
     return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
 
 
-def parse_pcm(text: str) -> pl.DataFrame:
-    series = pl.Series("raw", text.splitlines())
-    series = series.filter(series.str.strip_chars() != "")
+def _decode_pcm(series: pl.Series) -> pl.DataFrame:
     try:
-        decoded = series.str.json_decode(_PCM).struct.unnest()
+        return series.str.json_decode(_PCM).struct.unnest()
     except pl.exceptions.PolarsError:  # broken lines: keep the JSON objects, any value types
+        pass
+    shaped = series.str.strip_chars()
+    shaped = series.filter(shaped.str.starts_with("{") & shaped.str.ends_with("}"))
+    try:  # a cut-off line, the commonest broken one, is found without a JSON check
+        return shaped.str.json_decode(_PCM_AS_TEXT).struct.unnest()
+    except pl.exceptions.PolarsError:
         series = series.filter(series.str.json_path_match("$").str.starts_with("{"))
-        decoded = series.str.json_decode(_PCM_AS_TEXT).struct.unnest()
-    return decoded.with_columns(
+        return series.str.json_decode(_PCM_AS_TEXT).struct.unnest()
+
+
+def parse_pcm(text: str) -> pl.DataFrame:
+    series = pl.Series("raw", [text]).str.split("\n").explode()
+    series = series.filter(series.str.strip_chars() != "")
+    return _decode_pcm(series).with_columns(
         event_time=pl.col("ts").str.replace("Z$", "+00:00").str.to_datetime(_RFC3339, strict=False),
         received_time=pl.from_epoch(pl.col("recv_ts").cast(pl.Int64, strict=False), time_unit="ms"),
     )

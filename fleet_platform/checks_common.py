@@ -54,12 +54,21 @@ def window(day: date, days: int) -> list[date]:
 
 
 def read_rows(
-    tables: DeltaWarehouse, table: Table, day_column: str | None, days: Iterable[date] = ()
+    tables: DeltaWarehouse,
+    table: Table,
+    day_column: str | None,
+    days: Iterable[date] = (),
+    columns: Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """The table's rows whose ``day_column`` is one of ``days``; every row without a column."""
+    """The table's rows whose ``day_column`` is one of ``days``; every row without a column.
+
+    ``columns`` limits what is read (bronze's ``raw`` alone is most of a day's bytes).
+    """
     frame = tables.scan(table.path, table.schema)
     if day_column is not None:
         frame = frame.filter(pl.col(day_column).is_in(sorted(set(days))))
+    if columns is not None:
+        frame = frame.select(columns)
     return frame.collect()
 
 
@@ -99,10 +108,12 @@ def key_problems(frame: pl.DataFrame, keys: Sequence[str]) -> tuple[pl.DataFrame
     """The key values that occur more than once (with their count), and rows with a null key."""
     keys = list(keys)
     duplicates = (
-        frame.group_by(keys)
+        frame.lazy()  # the streaming engine groups millions of keys about twice as fast
+        .group_by(keys)
         .len("rows")
         .filter(pl.col("rows") > 1)
         .sort("rows", *keys, descending=[True, *[False] * len(keys)], nulls_last=True)
+        .collect()
     )
     null_keys = frame.filter(pl.any_horizontal(pl.col(keys).is_null())).height
     return duplicates, null_keys
@@ -134,7 +145,7 @@ def keys_unique_check(
 
     def evaluate(context: dg.AssetCheckExecutionContext, tables: DeltaWarehouse):
         days = [check_day(context)] if day_column else []
-        frame = read_rows(tables, table, day_column, days)
+        frame = read_rows(tables, table, day_column, days, columns=list(keys))
         duplicates, null_keys = key_problems(frame, keys)
         where = f"{table.path} on {days[0]}" if days else table.path
         repeated_rows = int(duplicates["rows"].sum()) if duplicates.height else 0

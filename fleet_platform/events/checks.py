@@ -154,7 +154,13 @@ def every_row_has_a_fate(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
     day = check_day(context)
-    rows = read_rows(warehouse.tables(), BRONZE, "ingest_date", [day])
+    rows = read_rows(
+        warehouse.tables(),
+        BRONZE,
+        "ingest_date",
+        [day],
+        columns=["source_file", "row_number", "fate", "reason"],
+    )
     fate, reason = pl.col("fate"), pl.col("reason")
     rejected = fate == RowFate.REJECTED.value
     problems = {

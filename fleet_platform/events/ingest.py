@@ -9,8 +9,8 @@ rows and so rebuilds the partition from landing by the same mechanism.
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -155,10 +155,30 @@ class PartitionIngest:
         new = [obj for obj in listed if (obj.key, obj.version) not in seen_versions]
         self.summary.files_listed, self.summary.files_new = len(listed), len(new)
         known = self.scan(REFERENCE).select("vin").collect()
-        for number, chunk in enumerate(_chunks(new, chunk_bytes), 1):
+        loaded_chunks = self._loaded_chunks(_chunks(new, chunk_bytes))
+        for number, (chunk, loaded) in enumerate(loaded_chunks, 1):
             self.log(f"partition {self.day}: chunk {number}, {len(chunk)} files")
-            self._ingest_chunk(chunk, known)
+            self._ingest_chunk(chunk, loaded, known)
         return self.summary
+
+    def _loaded_chunks(
+        self, chunks: Iterable[list[LandedObject]]
+    ) -> Iterator[tuple[list[LandedObject], list[pl.DataFrame | FileRejected]]]:
+        """Each chunk with its files read and parsed, in order; the next chunk's files are
+        read and parsed while this one is classified and written (so at most two chunks
+        are held)."""
+        pool = ThreadPoolExecutor(PARSE_THREADS)
+        try:
+            ahead: tuple[list[LandedObject], list[Future]] | None = None
+            for chunk in chunks:
+                submitted = (chunk, [pool.submit(self._load, obj) for obj in chunk])
+                if ahead is not None:
+                    yield ahead[0], [future.result() for future in ahead[1]]
+                ahead = submitted
+            if ahead is not None:
+                yield ahead[0], [future.result() for future in ahead[1]]
+        finally:
+            pool.shutdown(cancel_futures=True)
 
     def _repair(self) -> None:
         """Remove rows of file versions the ledger doesn't know (a run that died)."""
@@ -193,13 +213,14 @@ class PartitionIngest:
             file_version=pl.lit(obj.version),
         )
 
-    def _ingest_chunk(self, chunk: list[LandedObject], known: pl.DataFrame) -> None:
+    def _ingest_chunk(
+        self,
+        chunk: list[LandedObject],
+        loaded: list[pl.DataFrame | FileRejected],
+        known: pl.DataFrame,
+    ) -> None:
         ledger_rows: list[dict[str, object]] = []
         parsed: list[pl.DataFrame] = []
-        # Reading and parsing overlap across files (I/O, and polars releases the GIL);
-        # results come back in processing order.
-        with ThreadPoolExecutor(PARSE_THREADS) as pool:
-            loaded = list(pool.map(self._load, chunk))
         for seq, (obj, result) in enumerate(zip(chunk, loaded, strict=True)):
             if isinstance(result, FileRejected):
                 ledger_rows.append(

@@ -1,7 +1,10 @@
 """From landed bytes to text: empty files, gzip, UTF-8 and the BOM (contracts/fleet.md)."""
 
 import gzip
+import re
 import zlib
+
+import polars as pl
 
 from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.reasons import FileRejection
@@ -30,6 +33,24 @@ def decode_text(data: bytes, compressed: bool) -> str:
     return text.removeprefix(_BOM)
 
 
-def split_lines(text: str) -> list[str]:
-    """Lines of a text file without their line ends (``\\n``, ``\\r\\n`` or a lone ``\\r``)."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+def _lf_only(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def line_series(text: str, name: str = "raw") -> pl.Series:
+    """Lines of a text file without their line ends (``\\n``, ``\\r\\n`` or a lone ``\\r``),
+    split by polars: no Python string per line."""
+    return pl.Series(name, [_lf_only(text)], dtype=pl.String).str.split("\n").explode()
+
+
+_LINE_REST = re.compile(r"[^\r\n]*")
+
+
+def first_nonblank_line(text: str) -> str:
+    """The first of :func:`line_series` that is not only white space (``""`` if none),
+    without splitting the whole text."""
+    start = len(text) - len(text.lstrip())
+    if start == len(text):
+        return ""
+    line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    return _LINE_REST.match(text, line_start).group()  # type: ignore[union-attr]

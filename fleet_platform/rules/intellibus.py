@@ -6,7 +6,7 @@ from datetime import datetime
 
 import polars as pl
 
-from fleet_platform.rules.decode import split_lines
+from fleet_platform.rules.decode import first_nonblank_line
 from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.parsed import blank_expr, finish, numbered_lines
 from fleet_platform.rules.reasons import FileRejection
@@ -37,7 +37,7 @@ def _split_csv_line(line: str) -> list[str]:
 
 
 def _header(text: str) -> list[str]:
-    first = next((line for line in split_lines(text) if line.strip()), "")
+    first = first_nonblank_line(text)
     header = [name.strip().lower() for name in _split_csv_line(first)]
     missing = [name.upper() for name in REQUIRED_COLUMNS if name not in header]
     if missing:
@@ -73,8 +73,10 @@ def _apply_rules(fields: pl.DataFrame, header: list[str], received_time: datetim
     unit = field("unite").str.to_lowercase()
     number = value.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
     bad_value = ~blank_expr(value) & ~value.str.contains(_DECIMAL)
+    # lazy, so that a field used by several rules is taken out of the line once
     return finish(
-        fields.with_columns(
+        fields.lazy()
+        .with_columns(
             malformed=pl.col("malformed") | bad_value.fill_null(False),
             missing=pl.any_horizontal(
                 blank_expr(field(name)) for name in ("vin", "date", "heure", "code")
@@ -86,5 +88,7 @@ def _apply_rules(fields: pl.DataFrame, header: list[str], received_time: datetim
             **{column: pl.when(unit == name).then(number) for name, column in UNIT_COLUMNS.items()},
             latitude=pl.lit(None, pl.Float64),
             longitude=pl.lit(None, pl.Float64),
-        ).with_columns(time_ok=pl.col("event_time").is_not_null())
+        )
+        .with_columns(time_ok=pl.col("event_time").is_not_null())
+        .collect()
     )

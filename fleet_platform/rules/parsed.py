@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from fleet_platform.rules.decode import split_lines
+from fleet_platform.rules.decode import line_series
 from fleet_platform.rules.schema import PARSED_ROWS
 
 
@@ -11,7 +11,7 @@ def numbered_lines(text: str, skip: int = 0) -> pl.DataFrame:
 
     Blank lines are skipped and not counted (contracts/fleet.md).
     """
-    lines = pl.Series("raw", split_lines(text), dtype=pl.String)
+    lines = line_series(text)
     kept = lines.filter(lines.str.strip_chars() != "").slice(skip)
     return pl.DataFrame(
         {"row_number": pl.int_range(1, kept.len() + 1, eager=True, dtype=pl.Int64), "raw": kept}

@@ -77,11 +77,14 @@ def parse_pcm(text: str) -> pl.DataFrame:
 
 
 def _decode_bulk(lines: pl.DataFrame, check_json: bool) -> pl.DataFrame:
-    """Decode plain flat lines in bulk; suspect lines (nested, odd types, and with
-    ``check_json`` lines that are not JSON at all) go the exact way."""
+    """Decode plain flat lines in bulk; suspect lines (not one flat object from ``{`` to
+    ``}``, odd types, and with ``check_json`` lines that are not JSON at all) go the exact
+    way."""
     raw = pl.col("raw")
     suspect = (
         ~raw.str.strip_chars_start().str.starts_with("{")
+        # a cut-off line, the commonest broken one, without the costly ``check_json``
+        | ~raw.str.strip_chars_end().str.ends_with("}")
         | (raw.str.count_matches("{", literal=True) > 1)
         | raw.str.contains(_WRONG_TYPE)
         | raw.str.contains(_EXACT_ONLY)

@@ -1,5 +1,13 @@
 """Source ``rfms``: one rFMS 4.0 ``VehicleStatusResponseObject`` per file
-(contracts/fleet.md, "Source rfms"; specs/rfms/rFMS_4_0.yaml)."""
+(contracts/fleet.md, "Source rfms"; specs/rfms/rFMS_4_0.yaml).
+
+Two paths give the same answer, as for pcm: a bulk path where polars decodes every
+status at once, and an exact path that decodes each status with Python's JSON scanner.
+Statuses the bulk decoder could read differently (odd types, repeated keys, escapes, not
+an object) take the exact path; a document the bulk path can't take at all (it isn't
+valid JSON, its statuses array is repeated, ...) is decided, and rejected, by the exact
+path. ``tests/.../test_rfms.py`` holds the two to each other.
+"""
 
 import json
 import re
@@ -7,7 +15,8 @@ import re
 import polars as pl
 
 from fleet_platform.rules.errors import FileRejected
-from fleet_platform.rules.parsed import blank, finish
+from fleet_platform.rules.json_array import element_texts
+from fleet_platform.rules.parsed import blank, blank_expr, finish
 from fleet_platform.rules.reasons import FileRejection
 from fleet_platform.rules.times import rfc3339_utc
 
@@ -34,13 +43,20 @@ _TEXT_FIELDS: dict[str, pl.DataType] = {
 }
 
 
+# The required text fields: column → path in the status.
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "vin": ("vin",),
+    "event_type": ("triggerType", "triggerType"),
+    "created": ("createdDateTime",),
+    "received": ("receivedDateTime",),
+}
+
+
 def parse_rfms(text: str) -> pl.DataFrame:
     """Parse an rFMS vehicle-status document into ``PARSED_ROWS``, one row per status."""
-    statuses = _statuses(text)
-    records = [
-        _status_fields(number, raw, status) for number, (raw, status) in enumerate(statuses, 1)
-    ]
-    fields = pl.DataFrame(records, schema=_TEXT_FIELDS, orient="row")
+    fields = _decode_bulk(text)
+    if fields is None:
+        fields = _decode_exact(text)
     created = rfc3339_utc(pl.col("created"))
     received = rfc3339_utc(pl.col("received"))
     return finish(
@@ -70,10 +86,12 @@ class _StatusesWalker:
     ``json.loads`` does.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, decode_statuses: bool = True) -> None:
         self.text = text
+        self.decode_statuses = decode_statuses
         self.depth = 0
         self.end = 0
+        self.arrays = 0
 
     def skip_blank(self, index: int) -> int:
         return _BLANK.match(self.text, index).end()  # type: ignore[union-attr]
@@ -83,6 +101,13 @@ class _StatusesWalker:
         if self.text[index : index + 1] != char:
             raise ValueError(f"expected {char!r} at character {index}")
         return self.skip_blank(index + 1)
+
+    def after_comma(self, index: int, closer: str) -> int:
+        """The index after a comma, which JSON doesn't allow before ``closer``."""
+        index = self.skip_blank(index + 1)
+        if self.text[index : index + 1] == closer:
+            raise ValueError(f"a comma before {closer!r} at character {index}")
+        return index
 
     def value(self, index: int) -> tuple[object, int]:
         return _DECODER.raw_decode(self.text, self.skip_blank(index))
@@ -103,7 +128,7 @@ class _StatusesWalker:
                 _, index = self.value(index)
             index = self.skip_blank(index)
             if self.text[index : index + 1] == ",":
-                index = self.skip_blank(index + 1)
+                index = self.after_comma(index, "}")
             elif self.text[index : index + 1] != "}":
                 raise ValueError(f"expected ',' or '}}' at character {index}")
         return found, index + 1
@@ -122,6 +147,10 @@ class _StatusesWalker:
         return ("other", value), end
 
     def elements(self, index: int) -> list[tuple[str, object]]:
+        self.arrays += 1
+        if not self.decode_statuses:  # the texts only: the bulk path decodes them
+            texts, self.end = element_texts(self.text, self.skip_blank(index))
+            return [(raw, None) for raw in texts]
         index = self.expect(index, "[")
         items: list[tuple[str, object]] = []
         while self.text[index : index + 1] != "]":
@@ -129,16 +158,17 @@ class _StatusesWalker:
             items.append((self.text[index:end], value))
             index = self.skip_blank(end)
             if self.text[index : index + 1] == ",":
-                index = self.skip_blank(index + 1)
+                index = self.after_comma(index, "]")
             elif self.text[index : index + 1] != "]":
                 raise ValueError(f"expected ',' or ']' at character {index}")
         self.end = index + 1
         return items
 
 
-def _statuses(text: str) -> list[tuple[str, object]]:
-    """(raw text, decoded value) of each element of vehicleStatusResponse.vehicleStatuses."""
-    walker = _StatusesWalker(text)
+def _statuses(text: str, walker: _StatusesWalker | None = None) -> list[tuple[str, object]]:
+    """(raw text, decoded value) of each element of vehicleStatusResponse.vehicleStatuses;
+    with a walker that doesn't decode statuses, (raw text, None)."""
+    walker = walker or _StatusesWalker(text)
     try:
         if walker.text[walker.skip_blank(0) : walker.skip_blank(0) + 1] != "{":
             _, end = walker.value(0)
@@ -203,3 +233,147 @@ def _status_fields(number: int, raw: str, status: object) -> tuple[object, ...]:
     ]
     texts = [value if type(value) is str else None for value in required]
     return (number, raw, malformed, missing, *texts, *scaled)
+
+
+def _decode_exact(text: str) -> pl.DataFrame:
+    """Every status decoded by Python's JSON scanner, as the contract types it."""
+    records = [
+        _status_fields(number, raw, status)
+        for number, (raw, status) in enumerate(_statuses(text), 1)
+    ]
+    return pl.DataFrame(records, schema=_TEXT_FIELDS, orient="row")
+
+
+def _decode_schema() -> pl.Struct:
+    """The status fields the contract reads, as the nested struct polars decodes into."""
+    tree: dict = {}
+    leaves = [(path, pl.String()) for path in _REQUIRED.values()]
+    leaves += [(path, pl.Float64()) for path, _ in _MEASUREMENTS.values()]
+    for path, dtype in leaves:
+        node = tree
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = dtype
+
+    def struct(node: dict) -> pl.Struct:
+        return pl.Struct({k: struct(v) if isinstance(v, dict) else v for k, v in node.items()})
+
+    return struct(tree)
+
+
+_PATHS = [*_REQUIRED.values(), *(path for path, _ in _MEASUREMENTS.values())]
+# every key on the contract's paths: the values it reads and the objects holding them
+_NODES = sorted({path[:depth] for path in _PATHS for depth in range(1, len(path) + 1)})
+_DECODE_AS = _decode_schema()
+# The trigger is the one key that names both an object and the text inside it.
+_TRIGGER = _REQUIRED["event_type"][0]
+_SPACE = r"[ \t\n\r]*"
+
+
+def _any_key(keys: set[str]) -> str:
+    """A pattern: the text of one of ``keys``, quoted."""
+    return f'"(?:{"|".join(sorted(keys))})"'
+
+
+def _key_then(keys: set[str], value: str) -> str:
+    """A pattern: one of ``keys`` followed by a value matching ``value``."""
+    return f"{_any_key(keys)}{_SPACE}:{_SPACE}{value}"
+
+
+_TEXT_KEYS = {path[-1] for path in _REQUIRED.values()} - {_TRIGGER}
+_NUMBER_KEYS = {path[-1] for path, _ in _MEASUREMENTS.values()}
+_OBJECT_KEYS = {node[-1] for node in _NODES if node not in _PATHS} - {_TRIGGER}
+# a value that is not null and starts unlike text / a number / an object
+_WRONG_TYPE = "|".join(
+    [
+        _key_then(_TEXT_KEYS, r'[^"n \t\n\r]'),
+        _key_then(_NUMBER_KEYS, r"[^\-0-9n \t\n\r]"),
+        _key_then(_OBJECT_KEYS, r"[^{n \t\n\r]"),
+    ]
+)
+# the first trigger's value: a flat object, or its first character
+_FIRST_TRIGGER = _key_then({_TRIGGER}, r"(\{[^{}]*\}|.)")
+_TRIGGER_NOT_TEXT = _key_then({_TRIGGER}, r'[^"n \t\n\r]')
+_READ_KEYS = _any_key({node[-1] for node in _NODES})
+
+
+def _at(path: tuple[str, ...]) -> pl.Expr:
+    expr = pl.col("status")
+    for key in path:
+        expr = expr.struct.field(key)
+    return expr
+
+
+def _plain(raw: pl.Expr) -> pl.Expr:
+    """A status that can only mean one thing to the bulk decoder: an object without
+    escapes (a key may be spelled with them) in which no key the contract reads holds a
+    value of another type (polars would read a number as text, ``true`` as 1.0, and
+    fail the whole decode on an object where it expects text)."""
+    trigger = raw.str.extract(_FIRST_TRIGGER, 1)
+    plain_trigger = (  # absent, null, or a flat object whose own trigger is text or null
+        trigger.is_null()
+        | (trigger == "n")
+        | ((trigger.str.len_chars() > 1) & ~trigger.str.contains(_TRIGGER_NOT_TEXT))
+    )
+    return (
+        raw.str.starts_with("{")
+        & ~raw.str.contains("\\", literal=True)
+        & ~raw.str.contains(_WRONG_TYPE)
+        & plain_trigger
+    )
+
+
+def _read_once() -> pl.Expr:
+    """After decoding: every key the contract reads is written once and holds a value.
+
+    The texts ``"key"`` count at least once for each key polars found a value for; as
+    many, and none was repeated (polars keeps the first, JSON parsers the last), nor null,
+    nor anywhere polars doesn't look.
+    """
+    found = pl.sum_horizontal(_at(node).is_not_null() for node in _NODES)
+    return pl.col("raw").str.count_matches(_READ_KEYS) == found
+
+
+def _decode_bulk(text: str) -> pl.DataFrame | None:
+    """The statuses decoded by polars in one go, the others by the exact path; None when
+    the document needs the exact path as a whole."""
+    walker = _StatusesWalker(text, decode_statuses=False)
+    try:
+        texts = [raw for raw, _ in _statuses(text, walker)]
+    except FileRejected:
+        return None
+    if walker.arrays > 1:  # the arrays a repeated key replaced must be valid JSON too
+        return None
+    lines = (
+        pl.LazyFrame(
+            {"row_number": range(1, len(texts) + 1), "raw": texts},
+            schema={"row_number": pl.Int64(), "raw": pl.String()},
+        )
+        .with_columns(plain=_plain(pl.col("raw")))  # lazy: the first trigger is found once
+        .collect()
+    )
+    try:
+        decoded = (
+            lines.filter("plain")
+            .with_columns(status=pl.col("raw").str.json_decode(_DECODE_AS))
+            .with_columns(plain=_read_once())
+        )
+        others = pl.concat(
+            [lines.filter(~pl.col("plain")), decoded.filter(~pl.col("plain"))], how="diagonal"
+        )
+        exact = [
+            _status_fields(number, raw, _DECODER.decode(raw))
+            for number, raw in others.select("row_number", "raw").iter_rows()
+        ]
+    except (pl.exceptions.PolarsError, ValueError, RecursionError):
+        return None
+    bulk = decoded.filter("plain").select(
+        "row_number",
+        "raw",
+        malformed=pl.lit(False),
+        missing=pl.any_horizontal(blank_expr(_at(path)) for path in _REQUIRED.values()),
+        **{column: _at(path) for column, path in _REQUIRED.items()},
+        **{column: _at(path) / divisor for column, (path, divisor) in _MEASUREMENTS.items()},
+    )
+    exact_rows = pl.DataFrame(exact, schema=_TEXT_FIELDS, orient="row")
+    return pl.concat([bulk, exact_rows]).sort("row_number")

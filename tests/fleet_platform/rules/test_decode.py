@@ -5,7 +5,7 @@ import gzip
 
 import pytest
 
-from fleet_platform.rules.decode import decode_text, split_lines
+from fleet_platform.rules.decode import decode_text, first_nonblank_line, line_series
 from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.reasons import FileRejection
 
@@ -100,8 +100,25 @@ def test_a_bom_elsewhere_is_kept():
         ("a\r\nb\r\n", ["a", "b", ""]),
         ("a\r\nb\nc", ["a", "b", "c"]),
         ("a\n\n\nb", ["a", "", "", "b"]),
+        ("a\rb", ["a", "b"]),
         ("", [""]),
     ],
 )
-def test_split_lines_handles_lf_and_crlf(text, lines):
-    assert split_lines(text) == lines
+def test_lines_handle_lf_crlf_and_cr(text, lines):
+    assert line_series(text).to_list() == lines
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("a\nb\n", "a"),
+        ("\n  \r\n\t\n x ;y \r\nb", " x ;y "),
+        ("\r\rhead\rb", "head"),
+        ("only", "only"),
+        (" \n\t\r\n", ""),
+        ("", ""),
+    ],
+)
+def test_the_first_nonblank_line_is_found_without_splitting(text, first):
+    assert first_nonblank_line(text) == first
+    assert first == next((line for line in line_series(text) if line.strip()), "")

@@ -307,7 +307,10 @@ def test_a_line_polars_cannot_decode_is_malformed_on_the_exact_path(raw):
     rows = parse_pcm(f"{good}\n{raw}\n{good}")
     assert rows.select("row_number", "malformed").rows() == [(1, False), (2, True), (3, False)]
     lines = numbered_lines(f"{good}\n{raw}\n{good}")
-    with pytest.raises(pl.exceptions.PolarsError):
-        _decode_bulk(lines, check_json=False)
+    if raw.endswith("}"):  # a line that doesn't end like an object never reaches polars
+        with pytest.raises(pl.exceptions.PolarsError):
+            _decode_bulk(lines, check_json=False)
+    else:
+        assert_frame_equal(_decode_bulk(lines, check_json=False), _decode_exact(lines))
     # checking which lines are JSON first keeps the rest of the file on the bulk path
     assert_frame_equal(_decode_bulk(lines, check_json=True), _decode_exact(lines))

@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 
 from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.reasons import FileRejection
-from fleet_platform.rules.rfms import parse_rfms
+from fleet_platform.rules.rfms import _decode_bulk, _decode_exact, parse_rfms
 from fleet_platform.rules.schema import PARSED_ROWS
 
 VIN = "VFE1BUS0000000001"
@@ -183,6 +183,9 @@ def test_an_empty_status_array_has_no_rows():
         '{"vehicleStatusResponse":{"vehicleStatuses":null}}',
         '{"vehicleStatusResponse":{"vehicleStatuses":{"vin":"x"}}}',
         '{"vehicleStatusResponse":{"vehicleStatuses":"[]"}}',
+        '{"vehicleStatusResponse":{"vehicleStatuses":[{"vin":"A"},]}}',  # trailing commas
+        '{"vehicleStatusResponse":{"vehicleStatuses":[{"vin":"A"}],}}',
+        '{"vehicleStatusResponse":{"vehicleStatuses":[]},}',
     ],
 )
 def test_a_document_without_a_status_array_is_malformed_document(text):
@@ -205,3 +208,139 @@ def test_raw_is_the_status_text_as_landed_even_pretty_printed_with_repeated_keys
     ]
     first = '{ "vehicleStatusResponse" : { "vehicleStatuses" : [\n {"vin": "A", "x": "]"} ,\n {"vin": "B"}\n ] } }'
     assert parse_rfms(first)["raw"].to_list() == ['{"vin": "A", "x": "]"}', '{"vin": "B"}']
+
+
+# --- bulk and exact paths: the same frame on every document -----------------------------
+
+_NESTED = {"accumulatedData": {"classes": [{"label": "a", "seconds": 1}, {"label": "b"}]}}
+TRICKY_STATUSES = [
+    FULL_STATUS,
+    status(),
+    status(note="é ✓ 公交车 🚌"),
+    status(**_NESTED),
+    status(note='he said "vin": 5, },{ and ] ['),
+    status(note="back\\slash and \\u00e9"),
+    status(hrTotalVehicleDistance=None, snapshotData=None),
+    status(snapshotData={"gnssPosition": None, "wheelBasedSpeed": None}),
+    status(totalEngineHours=0, engineTotalFuelUsed=-0.0, hrTotalVehicleDistance=2**60),
+    status(hrTotalVehicleDistance=12345678901234567890123, totalEngineHours=1.5e300),
+    status(snapshotData={"gnssPosition": {"latitude": 1e-5, "longitude": -2e1}}),
+    status(driverPosition={"latitude": "far away", "vin": 7}),
+    status(context="vin"),
+    status(vin=12345),
+    status(vin=True),
+    status(vin={"id": VIN}),
+    status(createdDateTime=1795245302123),
+    status(receivedDateTime=["2026-11-21T07:15:05Z"]),
+    status(triggerType="TIMER"),
+    status(triggerType=7),
+    status(triggerType={"triggerType": 3}),
+    status(triggerType={"triggerType": {"name": "TIMER"}}),
+    status(triggerType={"triggerType": None, "context": "RFMS"}),
+    status(hrTotalVehicleDistance="123"),
+    status(engineTotalFuelUsed=False),
+    status(snapshotData=5),
+    status(snapshotData="none"),
+    status(snapshotData=[1, 2]),
+    status(snapshotData={"gnssPosition": "x"}),
+    status(snapshotData={"wheelBasedSpeed": True}),
+    status(snapshotData={"gnssPosition": {"latitude": "48.85"}}),
+    status(vin=None),
+    status(vin=" \t "),
+    {},
+    "text",
+    42,
+    None,
+    [1, 2],
+    True,
+]
+
+# Statuses json.dumps can't write: repeated keys, keys spelled with escapes, odd spacing.
+_REQUIRED_TEXT = (
+    '"triggerType":{"triggerType":"TIMER"},'
+    '"createdDateTime":"2026-11-21T07:15:02Z","receivedDateTime":"2026-11-21T07:15:05Z"'
+)
+HANDWRITTEN_STATUSES = [
+    '{"vin":"AAAAAAAAAAAAAAAAA","vin":"BBBBBBBBBBBBBBBBB",' + _REQUIRED_TEXT + "}",
+    '{"vin":"AAAAAAAAAAAAAAAAA","vin":null,' + _REQUIRED_TEXT + "}",
+    '{"vin":null,"vin":"AAAAAAAAAAAAAAAAA",' + _REQUIRED_TEXT + "}",
+    '{"vin":"AAAAAAAAAAAAAAAAA","vin":5,' + _REQUIRED_TEXT + "}",
+    '{"vin":"AAAAAAAAAAAAAAAAA",' + _REQUIRED_TEXT + ',"triggerType":"X"}',
+    '{"vin":"AAAAAAAAAAAAAAAAA",' + _REQUIRED_TEXT + ',"triggerType":{"context":"X"}}',
+    '{"vin":"AAAAAAAAAAAAAAAAA","triggerType":{"triggerType":"A","triggerType":"B"},'
+    '"createdDateTime":"2026-11-21T07:15:02Z","receivedDateTime":"2026-11-21T07:15:05Z"}',
+    '{"vin":"AAAAAAAAAAAAAAAAA",' + _REQUIRED_TEXT + ',"snapshotData":{"wheelBasedSpeed":1},'
+    '"snapshotData":{"wheelBasedSpeed":2}}',
+    '{"\\u0076in":"AAAAAAAAAAAAAAAAA",' + _REQUIRED_TEXT + "}",
+    '{"vin":"AAAAAAAAAAAAAAAAA",' + _REQUIRED_TEXT + ',"totalEngineHours":null}',
+    '{ "vin" :\n"AAAAAAAAAAAAAAAAA" ,\t"triggerType" : { "triggerType" : "TIMER" } ,'
+    ' "createdDateTime" : "2026-11-21T07:15:02Z" , "receivedDateTime" : "2026-11-21T07:15:05Z" }',
+]
+
+
+def handwritten_document(*statuses: str, separator: str = ",") -> str:
+    return '{"vehicleStatusResponse":{"vehicleStatuses":[' + separator.join(statuses) + "]}}"
+
+
+def test_the_bulk_path_reads_a_plain_document_like_the_exact_path():
+    text = document(*[status(vin=f"{n:017d}", totalEngineHours=n / 10) for n in range(50)])
+    assert_frame_equal(_decode_bulk(text), _decode_exact(text))
+
+
+@pytest.mark.parametrize("layout", ["compact", "pretty"])
+def test_bulk_and_exact_decode_a_corpus_of_tricky_statuses_identically(layout):
+    indent = 2 if layout == "pretty" else None
+    text = json.dumps(
+        {"vehicleStatusResponse": {"vehicleStatuses": TRICKY_STATUSES}}, indent=indent
+    )
+    text = text[:-1] + ', "moreDataAvailable": false}'
+    handwritten = handwritten_document(*HANDWRITTEN_STATUSES, separator=" ,\n ")
+    for doc in (text, handwritten):
+        bulk = _decode_bulk(doc)
+        assert bulk is not None
+        assert_frame_equal(bulk, _decode_exact(doc))
+
+
+@pytest.mark.parametrize(
+    "one",
+    [pytest.param(json.dumps(s), id=f"tricky-{n:02d}") for n, s in enumerate(TRICKY_STATUSES)]
+    + [pytest.param(s, id=f"handwritten-{n:02d}") for n, s in enumerate(HANDWRITTEN_STATUSES)],
+)
+def test_bulk_and_exact_decode_each_status_identically(one):
+    # The bulk path may hand the whole document over (None), but when it answers, it
+    # answers like the exact path.
+    text = handwritten_document(json.dumps(status()), one, json.dumps(status()))
+    bulk = _decode_bulk(text)
+    if bulk is not None:
+        assert_frame_equal(bulk, _decode_exact(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        handwritten_document('{"vin":NaN}'),
+        handwritten_document('{"vin":"A"}', "", '{"vin":"B"}'),
+        handwritten_document('{"vin":"A"}', ""),
+        handwritten_document('{"vin":"A"} {"vin":"B"}'),
+        handwritten_document('{"vin":"a\tb"}'),
+        '{"vehicleStatusResponse":{"vehicleStatuses":[{"vin":"A"}',
+        '{"vehicleStatusResponse":{"vehicleStatuses":[{"vin":"A"]}}',
+    ],
+)
+def test_an_invalid_status_array_is_left_to_the_exact_path_which_rejects_it(text):
+    assert _decode_bulk(text) is None
+    with pytest.raises(FileRejected) as rejected:
+        parse_rfms(text)
+    assert rejected.value.reason is FileRejection.MALFORMED_DOCUMENT
+
+
+def test_documents_the_bulk_path_cannot_read_alone_go_the_exact_way():
+    repeated = (
+        '{"vehicleStatusResponse":{"vehicleStatuses":[{"vin":"A"}]},'
+        '"vehicleStatusResponse":{"vehicleStatuses":[{"vin":"B"}]}}'
+    )
+    too_big = handwritten_document('{"vin":"A","hrTotalVehicleDistance":1e400}')
+    for text in (repeated, too_big):
+        assert _decode_bulk(text) is None
+    assert parse_rfms(repeated)["vin"].to_list() == ["B"]
+    assert parse_rfms(too_big)["odometer_km"].to_list() == [float("inf")]
