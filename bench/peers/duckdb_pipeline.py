@@ -269,7 +269,7 @@ WITH arrays AS (
 ), statuses AS (
     SELECT file_seq, unnest(items) AS s, generate_subscripts(items, 1) AS row_number FROM arrays
 ), typed AS (
-    SELECT *, json_type(s) = 'OBJECT' AS is_object,
+    SELECT *, coalesce(json_type(s) = 'OBJECT', false) AS is_object,
         json_type(s, {_sql_list(_RFMS_PATHS)}) AS t,
         json_extract_string(s, {_sql_list(_RFMS_TEXTS)}) AS v
     FROM statuses
@@ -277,7 +277,7 @@ WITH arrays AS (
     SELECT *, {", ".join(f"CASE WHEN t[{i}] = 'VARCHAR' THEN v[{i}] END AS x{i}" for i in range(1, 5))}
     FROM typed
 )
-SELECT file_seq, row_number, s::VARCHAR,
+SELECT file_seq, row_number, coalesce(s::VARCHAR, 'null'),  -- a JSON null element is SQL NULL here
     NOT is_object
     OR {" OR ".join(f"NOT (absent(t[{i}]) OR t[{i}] = 'VARCHAR')" for i in range(1, 5))}
     OR NOT (absent(t[5]) OR t[5] = 'OBJECT')

@@ -312,6 +312,8 @@ class PandasPipeline:
             except DocumentRejected as rejected:
                 self.files[-1].update(reason=rejected.reason, detail=rejected.detail)
                 continue
+            if not rows:
+                continue
             frame = pd.DataFrame(rows)
             frame["file_seq"] = seq
             frame["source"] = item.file.source
