@@ -207,6 +207,10 @@ def result_rows(outcomes: list[Outcome], events: int) -> list[dict[str, object]]
             )
         else:
             row.update(status="failed", error=outcome.error)
+            if outcome.run:
+                row.update(
+                    seconds=round(outcome.run.seconds, 2), peak_mb=round(outcome.run.peak_mb)
+                )
         rows.append(row)
     return rows
 
@@ -221,7 +225,10 @@ def print_table(outcomes: list[Outcome], rows: list[dict[str, object]]) -> None:
     for outcome, row in zip(outcomes, rows, strict=True):
         label = outcome.alternative.label
         if row["status"] != "ok":
-            print(f"{label:<28}  failed: {row['error']}")
+            after = (
+                f" after {row['seconds']:.0f} s, {row['peak_mb']:,} MB" if "seconds" in row else ""
+            )
+            print(f"{label:<28}  failed{after}: {row['error']}")
             continue
         ratios = "".join(
             f"{'-' if row[k] is None else format(row[k], '.2f'):>{w}}"

@@ -6,6 +6,7 @@ Used by ``process_day.py`` and ``engines.py`` (run as scripts from ``bench/``).
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,19 +58,19 @@ class Measurement:
 
     @property
     def error(self) -> str:
-        """The first line of the error: the exception line of a traceback, else the first
-        line written to stderr (or the exit code)."""
+        """The first line of the error: the first exception with a message that is not a
+        Dagster wrapper (the cause, as Python prints chained exceptions oldest first),
+        else the last line written to stderr (the command's own verdict), else the exit
+        code."""
         lines = [line for line in self.stderr.splitlines() if line.strip()]
-        if "Traceback (most recent call last):" in self.stderr:
-            last = self.stderr.rindex("Traceback (most recent call last):")
-            raised = [
-                line
-                for line in self.stderr[last:].splitlines()[1:]
-                if line.strip() and not line.startswith((" ", "\t"))
-            ]
-            if raised:
-                return raised[0]
-        return lines[0] if lines else f"exit code {self.returncode}"
+        raised = [line for line in lines if _EXCEPTION.match(line)]
+        causes = [line for line in raised if not line.startswith("dagster.")] or raised
+        if causes:
+            return causes[0]
+        return lines[-1] if lines else f"exit code {self.returncode}"
+
+
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit): \S")
 
 
 def base_env(work: Path) -> dict[str, str]:
