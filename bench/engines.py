@@ -344,6 +344,7 @@ def main() -> None:
     parser.add_argument("--only", help=f"comma-separated subset of {','.join(BY_NAME)}")
     args = parser.parse_args()
 
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     alternatives = selected(args.only)
     day = simulated_day(args.buses, args.days, args.fault_rate)
     outcomes = [run_alternative(alternative, day) for alternative in alternatives]
@@ -356,7 +357,7 @@ def main() -> None:
     print_table(outcomes, rows)
     verdicts = cross_check(outcomes)
     run = {
-        "run": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run": started,
         "buses": args.buses,
         "days": args.days,
         "fault_rate": args.fault_rate,

@@ -38,6 +38,7 @@ from landed import (
     RFC3339,
     VIN_PATTERN,
     WHITESPACE,
+    ZSTD_LEVEL,
     arguments,
     loaded_files,
     output,
@@ -494,7 +495,9 @@ class DuckPipeline:
 
     def copy(self, query: str, layer: str, table: str) -> None:
         path = literal(str(output(self.out, layer, table)))
-        self.db.execute(f"COPY ({query}) TO {path} (FORMAT parquet, COMPRESSION zstd)")
+        self.db.execute(
+            f"COPY ({query}) TO {path} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {ZSTD_LEVEL})"
+        )
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{
 DECIMAL = r"^[+-]?\d+(?:[,.]\d+)?$"
 ID_SEPARATOR = "\x1f"
 ID_LENGTH = 32
+ZSTD_LEVEL = 1  # as the pipeline writes its Delta files
 GOLD_TABLES = (
     "files_daily",
     "rejected_files",

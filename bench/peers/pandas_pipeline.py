@@ -35,6 +35,7 @@ from landed import (
     RFC3339,
     VIN_PATTERN,
     WHITESPACE,
+    ZSTD_LEVEL,
     Loaded,
     arguments,
     loaded_files,
@@ -399,7 +400,8 @@ class PandasPipeline:
         return rows["fate"].value_counts().to_dict()
 
     def save(self, frame: pd.DataFrame, layer: str, table: str) -> None:
-        frame.to_parquet(output(self.out, layer, table), index=False, compression="zstd")
+        path = output(self.out, layer, table)
+        frame.to_parquet(path, index=False, compression="zstd", compression_level=ZSTD_LEVEL)
 
 
 def event_id(source: str, vin: str, micros: int, event_type: str) -> str:
