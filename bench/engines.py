@@ -72,6 +72,7 @@ def read_parquet_gold(work: Path, table: str) -> pl.DataFrame:
 
 
 def _peer(script: str) -> Callable[[Path, Path], list[str]]:
+    """The command of a peer script: ``LANDING OUT``."""
     return lambda landing, work: [
         sys.executable,
         str(HERE / "peers" / script),
@@ -192,6 +193,7 @@ def events_of(outcomes: list[Outcome]) -> tuple[int, str]:
 
 
 def _ratio(seconds: float, base: Outcome | None) -> float | None:
+    """``seconds`` over ``base``'s, if ``base`` finished."""
     return seconds / base.run.seconds if base and base.ok and base.run else None  # type: ignore[union-attr]
 
 
@@ -222,10 +224,12 @@ def result_rows(outcomes: list[Outcome], events: int) -> list[dict[str, object]]
 
 
 def _rounded(value: float | None) -> float | None:
+    """Two decimals, None stays None."""
     return None if value is None else round(value, 2)
 
 
 def print_table(outcomes: list[Outcome], rows: list[dict[str, object]]) -> None:
+    """The results as a table, one line per alternative."""
     header = f"{'alternative':<28}{'seconds':>9}{'events/s':>12}{'peak MB':>9}{'x polars':>10}{'x floor':>9}"
     print("\n" + header)
     for outcome, row in zip(outcomes, rows, strict=True):
@@ -249,6 +253,7 @@ def print_table(outcomes: list[Outcome], rows: list[dict[str, object]]) -> None:
 
 
 def _normalised(frame: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFrame:
+    """The compared columns with engine-neutral types (Int64, UTC microseconds, sorted lists)."""
     frame = frame.select(keys + values)
     return frame.with_columns(
         pl.col(pl.List(pl.String)).list.sort(),
@@ -260,6 +265,7 @@ def _normalised(frame: pl.DataFrame, keys: list[str], values: list[str]) -> pl.D
 
 
 def _differs(column: str, dtype: pl.DataType) -> pl.Expr:
+    """Whether a value column differs from the peer's (floats within the tolerance)."""
     mine, theirs = pl.col(column), pl.col(f"{column}_peer")
     if dtype.is_float():
         close = (mine - theirs).abs() <= FLOAT_TOLERANCE * pl.max_horizontal(mine.abs(), 1.0)
@@ -303,6 +309,7 @@ def cross_check(outcomes: list[Outcome]) -> dict[str, bool]:
 
 
 def compare_gold(reference: Outcome, peer: Outcome) -> bool:
+    """Compare every gold table of ``peer`` with ``reference``'s; print what differs."""
     agrees = True
     for table, (keys, values) in COMPARED.items():
         try:
@@ -325,6 +332,7 @@ def compare_gold(reference: Outcome, peer: Outcome) -> bool:
 
 
 def selected(only: str | None) -> list[Alternative]:
+    """The alternatives ``--only`` names, in the benchmark's order (all by default)."""
     if not only:
         return list(ALTERNATIVES)
     names = [name.strip() for name in only.split(",") if name.strip()]
@@ -337,6 +345,7 @@ def selected(only: str | None) -> list[Alternative]:
 
 
 def main() -> None:
+    """Simulate, run, print, keep and cross-check (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--buses", type=int, default=9000)
     parser.add_argument("--days", type=int, default=1)

@@ -26,6 +26,7 @@ from harness import (
 
 
 def main() -> None:
+    """Simulate, run the floor and the pipeline, print and keep the numbers."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--buses", type=int, default=9000)
     parser.add_argument("--days", type=int, default=1)

@@ -244,6 +244,7 @@ _RFMS_PATHS = [*_RFMS_TEXTS, "$.triggerType", *(path for path, _ in _RFMS_NUMBER
 
 
 def _rfms_number(column: str) -> str:
+    """The SQL of one measurement column of an rFMS status (null where not a number)."""
     if column not in _RFMS_NUMBERS:
         return "NULL::DOUBLE"
     path, divisor = _RFMS_NUMBERS[column]
@@ -440,10 +441,12 @@ class DuckPipeline:
             self.flush(source)
 
     def insert_files(self, rows: list[tuple]) -> None:
+        """Record landed files (accepted or rejected) in ``files``."""
         if rows:
             self.db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def add(self, source: str, seq: int, text: str) -> None:
+        """Queue a decoded text; parse the source's batch once it is big enough."""
         self.pending.setdefault(source, []).append((seq, text))
         self.pending_chars[source] = self.pending_chars.get(source, 0) + len(text)
         if self.pending_chars[source] >= BATCH_CHARS:
@@ -494,6 +497,7 @@ class DuckPipeline:
         return dict(fates)
 
     def copy(self, query: str, layer: str, table: str) -> None:
+        """Write the result of ``query`` as ``<out>/<layer>/<table>.parquet``."""
         path = literal(str(output(self.out, layer, table)))
         self.db.execute(
             f"COPY ({query}) TO {path} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {ZSTD_LEVEL})"
@@ -501,6 +505,7 @@ class DuckPipeline:
 
 
 def main() -> None:
+    """Run the DuckDB peer on the landing and output folders of the command line."""
     landing, out = arguments(__doc__.split("\n")[0])
     pipeline = DuckPipeline(out)
     pipeline.load_reference(landing)

@@ -96,14 +96,22 @@ def strict_json(text: str) -> object:
 
 
 def blank(value: object) -> bool:
+    """A required value that is absent, null or only white space."""
     return value is None or (isinstance(value, str) and not value.strip(WHITESPACE))
 
 
 def is_number(value: object) -> bool:
+    """A JSON number (not a boolean), finite."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def is_integer(value: object) -> bool:
+    """A JSON integer (not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def non_blank_lines(text: str) -> list[str]:
+    """The text's lines that are not blank (blank lines are not counted)."""
     return [line for line in split_lines(text) if line.strip(WHITESPACE)]
 
 
@@ -111,6 +119,7 @@ def non_blank_lines(text: str) -> list[str]:
 
 
 def pcm_rows(text: str, received_time: datetime) -> list[dict]:
+    """One row per non-blank line of a pcm file, with its findings and fields."""
     rows = []
     for number, raw in enumerate(non_blank_lines(text), 1):
         row = {"row_number": number, "raw": raw, "malformed": True, "missing": True}
@@ -125,12 +134,12 @@ def pcm_rows(text: str, received_time: datetime) -> list[dict]:
 
 
 def pcm_fields(line: dict) -> dict:
+    """The fields of one pcm JSON object, typed as the contract says; a wrong type is malformed."""
     vin, kind, ts, recv = (line.get(k) for k in ("vin", "type", "ts", "recv_ts"))
-    integer = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731
     malformed = not (
         all(v is None or isinstance(v, str) for v in (vin, kind))
-        and (ts is None or isinstance(ts, str) or integer(ts))
-        and (recv is None or integer(recv))
+        and (ts is None or isinstance(ts, str) or is_integer(ts))
+        and (recv is None or is_integer(recv))
         and all(line.get(k) is None or is_number(line.get(k)) for k in PCM_NUMBERS)
     )
     return {
@@ -139,13 +148,15 @@ def pcm_fields(line: dict) -> dict:
         "vin": vin,
         "event_type": kind,
         "ts_text": ts if isinstance(ts, str) else None,
-        "ts_ms": ts if integer(ts) else None,
-        "recv_ms": recv if integer(recv) else None,
+        "ts_ms": ts if is_integer(ts) else None,
+        "recv_ms": recv if is_integer(recv) else None,
         **{c: line.get(k) for k, c in PCM_NUMBERS.items() if not malformed},
     }
 
 
 def intellibus_rows(text: str, received_time: datetime) -> list[dict]:
+    """One row per data line of an intellibus file; raises :class:`DocumentRejected` on a
+    header without the required columns."""
     lines = non_blank_lines(text)
     header = [h.strip(WHITESPACE).lower() for h in next(csv.reader(lines[:1], delimiter=";"), [])]
     lacking = [c.upper() for c in REQUIRED_COLUMNS if c not in header]
@@ -176,6 +187,8 @@ def intellibus_rows(text: str, received_time: datetime) -> list[dict]:
 
 
 def rfms_rows(text: str, received_time: datetime) -> list[dict]:
+    """One row per status of an rFMS document; raises :class:`DocumentRejected` when the
+    document is not JSON or has no statuses array."""
     try:
         document = strict_json(text)
     except ValueError as error:
@@ -190,12 +203,14 @@ def rfms_rows(text: str, received_time: datetime) -> list[dict]:
 
 
 def child(parent: object, *path: str) -> object:
+    """The value at ``path`` below ``parent``, None where an object is missing on the way."""
     for name in path:
         parent = parent.get(name) if isinstance(parent, dict) else None
     return parent
 
 
 def rfms_row(number: int, status: object) -> dict:
+    """One rFMS status: required texts and times, measurements in the contract's units."""
     row = {"row_number": number, "raw": json.dumps(status, separators=(",", ":"))}
     if not isinstance(status, dict):
         return {**row, "malformed": True, "missing": True}
@@ -231,6 +246,7 @@ PARSERS: dict[str, Callable[[str, datetime], list[dict]]] = {
 
 
 def rfc3339_utc(text: pd.Series) -> pd.Series:
+    """RFC 3339 with an offset → UTC; NaT for anything else."""
     valid = text.fillna("").str.match(_RFC3339)
     parsed = pd.to_datetime(
         text.where(valid).str.upper(), format="ISO8601", utc=True, errors="coerce"
@@ -239,6 +255,7 @@ def rfc3339_utc(text: pd.Series) -> pd.Series:
 
 
 def epoch_ms_utc(millis: pd.Series) -> pd.Series:
+    """Integer epoch milliseconds → UTC; NaT outside the years 1 to 9999."""
     numbers = pd.to_numeric(millis, errors="coerce")
     low, high = EPOCH_MS_RANGE
     in_range = numbers.between(low, high)
@@ -298,12 +315,15 @@ def with_times(source: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class PandasPipeline:
+    """One run: read the landing, classify every row, write the outputs."""
+
     def __init__(self, landing: Path, out: Path) -> None:
         self.landing, self.out = landing, out
         self.files: list[dict] = []
         self.frames: dict[str, list[pd.DataFrame]] = {source: [] for source in PARSERS}
 
     def read(self) -> None:
+        """Load, decode and parse every landed file into one frame per file."""
         for seq, item in enumerate(loaded_files(self.landing)):
             self.files.append(self.file_row(seq, item))
             if item.text is None:
@@ -324,6 +344,7 @@ class PandasPipeline:
 
     @staticmethod
     def file_row(seq: int, item: Loaded) -> dict:
+        """The file list's row for one loaded file."""
         f = item.file
         return {
             "file_seq": seq,
@@ -336,6 +357,7 @@ class PandasPipeline:
         }
 
     def parsed(self) -> pd.DataFrame:
+        """Every parsed row with its times, in processing order (file_seq, row_number)."""
         parts = [
             with_times(s, pd.concat(frames, ignore_index=True))
             for s, frames in self.frames.items()
@@ -349,6 +371,7 @@ class PandasPipeline:
         return rows.sort_values(["file_seq", "row_number"], ignore_index=True)
 
     def known_vins(self) -> set[str]:
+        """VINs of ``reference/vehicles.csv``, trimmed and upper-cased; none if it is missing."""
         path = self.landing / REFERENCE_KEY
         if not path.exists():
             return set()
@@ -358,6 +381,7 @@ class PandasPipeline:
         return set(vins[vins != ""])
 
     def classify(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Reason, fate, normalised VIN, event_id, vin_known, date_status, delay_s, event_date."""
         normalised = rows["vin"].astype("str").str.strip(WHITESPACE).str.upper()
         valid_vin = normalised.str.match(VIN_PATTERN) & rows["vin"].notna()
         rows["reason"] = np.select(
@@ -386,6 +410,7 @@ class PandasPipeline:
         return rows
 
     def write(self, rows: pd.DataFrame) -> dict[str, int]:
+        """Write bronze, silver and gold; returns the rows by fate."""
         bronze = rows[
             ["source", "ingest_date", "source_file", "row_number", "raw", "fate", "reason"]
         ]
@@ -400,6 +425,7 @@ class PandasPipeline:
         return rows["fate"].value_counts().to_dict()
 
     def save(self, frame: pd.DataFrame, layer: str, table: str) -> None:
+        """One table as Parquet."""
         path = output(self.out, layer, table)
         frame.to_parquet(path, index=False, compression="zstd", compression_level=ZSTD_LEVEL)
 
@@ -414,10 +440,13 @@ def event_id(source: str, vin: str, micros: int, event_type: str) -> str:
 
 
 def count(frame: pd.DataFrame, keys: list[str], name: str) -> pd.DataFrame:
+    """Rows per ``keys``, in a column ``name``."""
     return frame.groupby(keys, dropna=False).size().rename(name).reset_index()
 
 
 def files_daily(files: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Files and rows by fate per (ingest_date, source); every file of a source/date
+    folder counts, rejected ones with no rows."""
     per_file = pd.crosstab(rows["file_seq"], rows["fate"]).reindex(
         columns=["rejected", "duplicate", "clean"], fill_value=0
     )
@@ -438,6 +467,7 @@ def files_daily(files: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def event_delays_daily(ok: pd.DataFrame) -> pd.DataFrame:
+    """Delay percentiles (linear), maximum and counts over 1 h / 24 h per (ingest_date, source)."""
     delay = ok.groupby(["ingest_date", "source"])["delay_s"]
     return pd.DataFrame(
         {
@@ -453,6 +483,7 @@ def event_delays_daily(ok: pd.DataFrame) -> pd.DataFrame:
 
 
 def vins_daily(ok: pd.DataFrame) -> pd.DataFrame:
+    """Distinct VINs per event date, known and unknown."""
     per_vin = ok.groupby(["event_date", "vin"])["vin_known"].any().reset_index()
     daily = per_vin.groupby("event_date")["vin_known"].agg(
         unique_vins="size", unique_known_vins="sum"
@@ -464,6 +495,7 @@ def vins_daily(ok: pd.DataFrame) -> pd.DataFrame:
 def gold_tables(
     files: pd.DataFrame, rows: pd.DataFrame, silver: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
+    """The contract's gold tables from the file list, the classified rows and silver."""
     ok = silver[silver["date_status"] == "ok"]
     unknown = ok[~ok["vin_known"]]
     rejected = rows[rows["fate"] == "rejected"]
@@ -501,6 +533,7 @@ def gold_tables(
 
 
 def main() -> None:
+    """Run the pandas peer on the landing and output folders of the command line."""
     landing, out = arguments(__doc__.split("\n")[0])
     pipeline = PandasPipeline(landing, out)
     pipeline.read()
