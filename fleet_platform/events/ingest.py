@@ -236,7 +236,9 @@ class PartitionIngest:
         kept_before = (
             self.scan(SILVER).filter(pl.col("event_date").is_in(candidate_dates)).select("event_id")
         )
-        classified = classify(rows.lazy(), known.lazy(), kept_before).collect()
+        # The chunk is in memory already: the in-memory engine classifies it with about a
+        # third less CPU than the streaming one (measured), in the same memory.
+        classified = classify(rows.lazy(), known.lazy(), kept_before).collect(engine="in-memory")
         fates = classified["fate"].value_counts()
         self.summary.rows.update(dict(zip(fates["fate"], fates["count"], strict=True)))
         reasons = classified["reason"].drop_nulls().value_counts()
