@@ -1,12 +1,15 @@
 """The floor: polars parsing the landed files into the contract's fields, nothing else.
 
 No validation, no rejection reasons, no duplicates, no writes: the least work any
-implementation must do to read a landed day. ``bench/process_day.py`` compares against it.
+implementation must do to read a landed day. ``bench/process_day.py`` compares against it,
+on one thread (the reference) and on two (``--threads 2``, as the pipeline reads files).
 """
 
+import argparse
 import gzip
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -83,27 +86,40 @@ def parse_rfms(text: str) -> pl.DataFrame:
 PARSERS = {"pcm": parse_pcm, "intellibus": parse_intellibus, "rfms": parse_rfms}
 
 
-def parse_landing(root: Path) -> int:
-    """Parse every data file of the landing; returns the number of events read."""
-    events = 0
+def _parse_file(source: str, path: Path) -> int:
+    """Events in one landed file (0 for a file the floor can't read)."""
+    try:
+        text = _text(path)
+    except (OSError, EOFError, gzip.BadGzipFile):  # corrupt: rejected, nothing to parse
+        return 0
+    try:
+        return len(PARSERS[source](text))
+    except (pl.exceptions.PolarsError, ValueError, KeyError, TypeError) as error:
+        print(f"floor could not parse {path.name}: {error}", file=sys.stderr)
+        return 0
+
+
+def parse_landing(root: Path, threads: int = 1) -> int:
+    """Parse every data file of the landing, on ``threads`` threads (files in parallel, as
+    the pipeline reads them); returns the number of events read."""
+    files = [
+        (source, path)
+        for source in PARSERS
+        for path in sorted((root / source).glob("*/*"))
+        if not path.name.startswith((".", "_"))
+    ]
+    with ThreadPoolExecutor(threads) as pool:
+        counts = list(pool.map(lambda file: _parse_file(*file), files))
     by_source: dict[str, int] = {}
-    for source, parse in PARSERS.items():
-        for path in sorted((root / source).glob("*/*")):
-            if path.name.startswith((".", "_")):
-                continue
-            try:
-                text = _text(path)
-            except (OSError, EOFError, gzip.BadGzipFile):  # corrupt: rejected, nothing to parse
-                continue
-            try:
-                parsed = len(parse(text))
-                events += parsed
-                by_source[source] = by_source.get(source, 0) + parsed
-            except (pl.exceptions.PolarsError, ValueError, KeyError, TypeError) as error:
-                print(f"floor could not parse {path.name}: {error}", file=sys.stderr)
+    for (source, _), count in zip(files, counts, strict=True):
+        by_source[source] = by_source.get(source, 0) + count
     print(f"floor events by source: {by_source}", file=sys.stderr)
-    return events
+    return sum(counts)
 
 
 if __name__ == "__main__":
-    print(parse_landing(Path(sys.argv[1])))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("landing", type=Path)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    print(parse_landing(args.landing, args.threads))

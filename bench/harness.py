@@ -46,6 +46,7 @@ class Measurement:
     """One alternative's run: wall seconds, peak memory, what it printed."""
 
     seconds: float
+    cpu_seconds: float  # user + system, of the process and the children it waited for
     peak_mb: float
     returncode: int
     stdout: str
@@ -190,6 +191,7 @@ def measured(command: list[str], env: dict[str, str], logs: Path) -> Measurement
     process.returncode = os.waitstatus_to_exitcode(status)
     return Measurement(
         seconds=seconds,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
         peak_mb=max(usage.ru_maxrss / 1024, sampler.peak_mb),
         returncode=process.returncode,
         stdout=out_path.read_text(),

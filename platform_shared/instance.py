@@ -8,6 +8,7 @@ with it processing usage — accumulates across commands.
 import os
 
 import dagster as dg
+from dagster._core.instance.ref import InstanceRef
 
 from platform_shared.paths import data_dir
 
@@ -22,8 +23,19 @@ concurrency:
 """
 
 
+_KEPT_OPEN_EVENT_LOG = {
+    "module": "platform_shared.sqlite_events",
+    "class": "KeptOpenSqliteEventLogStorage",
+}
+
+
 def command_instance() -> dg.DagsterInstance:
-    """Open the instance for a console command."""
+    """Open the instance for a console command.
+
+    On the local instance (Dagster's SQLite storage) the command's own event log keeps its
+    connections open (:mod:`platform_shared.sqlite_events`); ``dagster dev`` opens the same
+    home with Dagster's plain storage.
+    """
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     home = data_dir() / "dagster_home"
@@ -31,4 +43,8 @@ def command_instance() -> dg.DagsterInstance:
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(LOCAL_INSTANCE_CONFIG)
-    return dg.DagsterInstance.from_config(str(home))
+    if config.read_text() != LOCAL_INSTANCE_CONFIG:
+        return dg.DagsterInstance.from_config(str(home))  # a dagster.yaml someone edited
+    events = {"base_dir": str(home.resolve() / "history" / "runs")}
+    overrides = {"event_log_storage": {**_KEPT_OPEN_EVENT_LOG, "config": events}}
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))

@@ -20,7 +20,6 @@ from fleet_platform.cost.footprint import (
 from fleet_platform.cost.prices import cost_settings
 from fleet_platform.events.tables import Table
 from fleet_platform.landing.resource import LandingResource
-from fleet_platform.landing.s3 import AdaptiveS3Resource
 from fleet_platform.partitions import ingest_days
 from fleet_platform.rules import kpi_schema
 from fleet_platform.usage.assets import USAGE
@@ -37,7 +36,12 @@ FILES = Table("gold/files_daily", kpi_schema.FILES_DAILY)
 
 
 def _s3_client(landing: LandingResource):
-    return lambda: AdaptiveS3Resource(max_attempts=landing.max_attempts).get_client()
+    def client():
+        from fleet_platform.landing.s3 import AdaptiveS3Resource  # S3 only (see resource.py)
+
+        return AdaptiveS3Resource(max_attempts=landing.max_attempts).get_client()
+
+    return client
 
 
 @dg.asset(

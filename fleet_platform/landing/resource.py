@@ -5,7 +5,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from fleet_platform.landing.s3 import AdaptiveS3Resource, S3Backend
 from fleet_platform.landing.store import FolderBackend, LandedObject, LandingBackend, Listing
 from platform_shared.storage import StorageRoot
 
@@ -23,6 +22,9 @@ class LandingResource(dg.ConfigurableResource):
     def backend(self) -> LandingBackend:
         root = StorageRoot.from_url(self.url)
         if root.is_s3:
+            # dagster-aws takes about a second to import: only S3 landings pay for it
+            from fleet_platform.landing.s3 import AdaptiveS3Resource, S3Backend
+
             client = AdaptiveS3Resource(max_attempts=self.max_attempts).get_client()
             return S3Backend(client, root.bucket, root.prefix)
         return FolderBackend(Path(root.path))

@@ -151,9 +151,6 @@ def classify_frame(
     """
     id_rule, delay_rule = _engine_rules(rows)
     known = known_vins.select("vin").unique(["vin"]).with_columns(vin_known=nw.lit(True))
-    earlier = (
-        kept_ids.select("event_id").unique(["event_id"]).with_columns(kept_before=nw.lit(True))
-    )
     kept = nw.col("reason").is_null()
     first = kept & is_first_in_order() & nw.col("kept_before").is_null()
     with_reason = rows.with_columns(reason=rejection_reason()).with_columns(
@@ -161,6 +158,14 @@ def classify_frame(
     )
     with_id = _apply(with_reason, id_rule).with_columns(
         event_id=nw.when(kept).then(nw.col("event_id"))
+    )
+    # Of the ids kept before, only the few this batch repeats matter: found by a semi join,
+    # whose hash table holds the batch's ids, not every id kept before.
+    earlier = (
+        kept_ids.select("event_id")
+        .join(with_id.select("event_id"), on="event_id", how="semi")
+        .unique(["event_id"])
+        .with_columns(kept_before=nw.lit(True))
     )
     fated = (
         _lookup(_lookup(with_id, earlier, "event_id"), known, "vin")

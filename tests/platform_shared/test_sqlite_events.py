@@ -1,0 +1,69 @@
+"""The console commands' local instance: Dagster's SQLite storage, its event log keeping
+connections open between events, read back by another instance (as the webserver does)
+and by SQLite itself."""
+
+import sqlite3
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from platform_shared.instance import command_instance
+from platform_shared.sqlite_events import KeptOpenSqliteEventLogStorage
+
+
+@dg.asset
+def numbers() -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"rows": 3})
+
+
+@dg.asset_check(asset=numbers)
+def numbers_are_few() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+JOB = dg.Definitions(
+    assets=[numbers],
+    asset_checks=[numbers_are_few],
+    jobs=[dg.define_asset_job("numbers_job", selection=[numbers])],
+).resolve_job_def("numbers_job")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("PLATFORM_DATA_DIR", str(tmp_path))
+    return tmp_path / "dagster_home"
+
+
+def test_runs_and_their_events_read_back_from_another_instance(home):
+    instance = command_instance()
+    assert isinstance(instance.event_log_storage, KeptOpenSqliteEventLogStorage)
+    # more runs than databases kept open: the oldest are closed on the way
+    run_ids = [JOB.execute_in_process(instance=instance).run_id for _ in range(6)]
+
+    reader = dg.DagsterInstance.from_config(str(home))
+    for run_id in run_ids:
+        assert reader.get_run_by_id(run_id).is_success
+        kinds = {
+            e.dagster_event.event_type_value for e in reader.all_logs(run_id) if e.dagster_event
+        }
+        assert {"STEP_SUCCESS", "ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"} <= kinds
+    latest = reader.get_latest_materialization_event(dg.AssetKey("numbers"))
+    assert latest is not None and latest.run_id == run_ids[-1]
+    check = dg.AssetCheckKey(dg.AssetKey("numbers"), "numbers_are_few")
+    records = reader.event_log_storage.get_latest_asset_check_execution_by_key([check])
+    assert records[check].run_id == run_ids[-1]
+
+
+def test_events_are_in_dagsters_usual_databases_while_the_instance_is_open(home):
+    instance = command_instance()
+    run_id = JOB.execute_in_process(instance=instance).run_id
+    with sqlite3.connect(home / "history" / "runs" / f"{run_id}.db") as shard:
+        (stored,) = shard.execute("select count(*) from event_logs").fetchone()
+    assert stored == len(instance.all_logs(run_id)) > 0
+    with sqlite3.connect(home / "history" / "runs" / "index.db") as index:
+        (asset_events,) = index.execute(
+            "select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'"
+        ).fetchone()
+    assert asset_events == 1
