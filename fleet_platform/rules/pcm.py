@@ -86,8 +86,7 @@ def _decode_bulk(lines: pl.DataFrame, check_json: bool) -> pl.DataFrame:
         # a cut-off line, the commonest broken one, without the costly ``check_json``
         | ~raw.str.strip_chars_end().str.ends_with("}")
         | (raw.str.count_matches("{", literal=True) > 1)
-        | raw.str.contains(_WRONG_TYPE)
-        | raw.str.contains(_EXACT_ONLY)
+        | raw.str.contains(f"{_WRONG_TYPE}|{_EXACT_ONLY}")  # one pass of the regex engine
     )
     if check_json:
         suspect = suspect | raw.str.json_path_match("$").is_null()
