@@ -90,5 +90,5 @@ def _apply_rules(fields: pl.DataFrame, header: list[str], received_time: datetim
             longitude=pl.lit(None, pl.Float64),
         )
         .with_columns(time_ok=pl.col("event_time").is_not_null())
-        .collect()
+        .collect(engine="in-memory")
     )

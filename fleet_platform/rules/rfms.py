@@ -334,24 +334,49 @@ def _read_once() -> pl.Expr:
     return pl.col("raw").str.count_matches(_READ_KEYS) == found
 
 
-def _decode_bulk(text: str) -> pl.DataFrame | None:
-    """The statuses decoded by polars in one go, the others by the exact path; None when
-    the document needs the exact path as a whole."""
+def _status_texts(text: str) -> list[str] | None:
+    """Each status's exact text, found without decoding the statuses; None when the
+    document is one the exact path must decide (not valid JSON, a repeated statuses array
+    that must be valid JSON too, ...)."""
     walker = _StatusesWalker(text, decode_statuses=False)
     try:
         texts = [raw for raw, _ in _statuses(text, walker)]
     except FileRejected:
         return None
-    if walker.arrays > 1:  # the arrays a repeated key replaced must be valid JSON too
-        return None
-    lines = (
+    return texts if walker.arrays == 1 else None
+
+
+def _flagged(texts: list[str]) -> pl.DataFrame:
+    """The statuses numbered, each flagged ``plain`` or not (:func:`_plain`)."""
+    return (
         pl.LazyFrame(
             {"row_number": range(1, len(texts) + 1), "raw": texts},
             schema={"row_number": pl.Int64(), "raw": pl.String()},
         )
         .with_columns(plain=_plain(pl.col("raw")))  # lazy: the first trigger is found once
-        .collect()
+        .collect(engine="in-memory")
     )
+
+
+def _bulk_fields(decoded: pl.DataFrame) -> pl.DataFrame:
+    """``_TEXT_FIELDS`` of plain statuses decoded by polars (none is malformed)."""
+    return decoded.select(
+        "row_number",
+        "raw",
+        malformed=pl.lit(False),
+        missing=pl.any_horizontal(blank_expr(_at(path)) for path in _REQUIRED.values()),
+        **{column: _at(path) for column, path in _REQUIRED.items()},
+        **{column: _at(path) / divisor for column, (path, divisor) in _MEASUREMENTS.items()},
+    )
+
+
+def _decode_bulk(text: str) -> pl.DataFrame | None:
+    """The statuses decoded by polars in one go, the others by the exact path; None when
+    the document needs the exact path as a whole."""
+    texts = _status_texts(text)
+    if texts is None:
+        return None
+    lines = _flagged(texts)
     try:
         decoded = (
             lines.filter("plain")
@@ -367,13 +392,5 @@ def _decode_bulk(text: str) -> pl.DataFrame | None:
         ]
     except (pl.exceptions.PolarsError, ValueError, RecursionError):
         return None
-    bulk = decoded.filter("plain").select(
-        "row_number",
-        "raw",
-        malformed=pl.lit(False),
-        missing=pl.any_horizontal(blank_expr(_at(path)) for path in _REQUIRED.values()),
-        **{column: _at(path) for column, path in _REQUIRED.items()},
-        **{column: _at(path) / divisor for column, (path, divisor) in _MEASUREMENTS.items()},
-    )
     exact_rows = pl.DataFrame(exact, schema=_TEXT_FIELDS, orient="row")
-    return pl.concat([bulk, exact_rows]).sort("row_number")
+    return pl.concat([_bulk_fields(decoded.filter("plain")), exact_rows]).sort("row_number")
