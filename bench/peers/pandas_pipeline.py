@@ -42,7 +42,6 @@ from landed import (
     output,
 )
 
-from fleet_platform.rules.decode import split_lines
 from fleet_platform.rules.intellibus import REQUIRED_COLUMNS, UNIT_COLUMNS
 from fleet_platform.rules.keys import REFERENCE_KEY
 
@@ -112,7 +111,8 @@ def is_integer(value: object) -> bool:
 
 def non_blank_lines(text: str) -> list[str]:
     """The text's lines that are not blank (blank lines are not counted)."""
-    return [line for line in split_lines(text) if line.strip(WHITESPACE)]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [line for line in lines if line.strip(WHITESPACE)]
 
 
 # --- the three formats: text -> list of row dicts -------------------------------------
