@@ -44,21 +44,16 @@ from landed import (
     output,
 )
 
+from fleet_platform.rules import schema
 from fleet_platform.rules.intellibus import REQUIRED_COLUMNS, UNIT_COLUMNS
 from fleet_platform.rules.keys import REFERENCE_KEY
+from fleet_platform.rules.pcm import OPTIONAL_NUMBERS as PCM_NUMBERS
+from fleet_platform.rules.rfms import MEASUREMENTS as RFMS_MEASUREMENTS
+from fleet_platform.rules.times import EPOCH_MS_RANGE
 
 BATCH_CHARS = 64 * 1024 * 1024
 READ_THREADS = 2
-EPOCH_MS_RANGE = (-62_135_596_800_000, 253_402_300_799_999)
-MEASUREMENTS = (
-    "odometer_km",
-    "speed_kmh",
-    "latitude",
-    "longitude",
-    "soc_pct",
-    "fuel_used_l",
-    "engine_hours",
-)
+MEASUREMENTS = tuple(schema.MEASUREMENTS)  # the contract's columns, in order
 
 
 def literal(text: str) -> str:
@@ -124,16 +119,7 @@ CREATE TABLE format_rejections (file_seq INTEGER, reason VARCHAR, detail VARCHAR
 
 # --- the three formats: ``batch`` (file_seq, text) -> parsed rows ------------------------
 
-_PCM_NUMBERS = {
-    "odo_km": "odometer_km",
-    "speed_kmh": "speed_kmh",
-    "lat": "latitude",
-    "lon": "longitude",
-    "soc_pct": "soc_pct",
-    "fuel_l": "fuel_used_l",
-    "engine_h": "engine_hours",
-}
-_PCM_PATHS = ("vin", "ts", "recv_ts", "type", *_PCM_NUMBERS)
+_PCM_PATHS = ("vin", "ts", "recv_ts", "type", *PCM_NUMBERS)
 
 
 def _pcm(field: str, of: str) -> str:
@@ -164,7 +150,7 @@ lines AS (
         CASE WHEN {_pcm("ts", "t")} = 'VARCHAR' THEN {_pcm("ts", "v")} END AS ts_text,
         CASE WHEN is_int({_pcm("ts", "t")}) THEN TRY_CAST({_pcm("ts", "v")} AS BIGINT) END AS ts_ms,
         CASE WHEN is_int({_pcm("recv_ts", "t")}) THEN TRY_CAST({_pcm("recv_ts", "v")} AS BIGINT) END AS recv_ms,
-        {", ".join(f"{_pcm(n, 't')} AS t_{n}, TRY_CAST({_pcm(n, 'v')} AS DOUBLE) AS {n}" for n in _PCM_NUMBERS)}
+        {", ".join(f"{_pcm(n, 't')} AS t_{n}, TRY_CAST({_pcm(n, 'v')} AS DOUBLE) AS {n}" for n in PCM_NUMBERS)}
     FROM typed
 ), ruled AS (
     SELECT *,
@@ -172,7 +158,7 @@ lines AS (
         OR NOT (absent(t_vin) OR t_vin = 'VARCHAR') OR NOT (absent(t_type) OR t_type = 'VARCHAR')
         OR NOT (absent(t_ts) OR t_ts = 'VARCHAR' OR is_int(t_ts))
         OR NOT (absent(t_recv) OR is_int(t_recv))
-        {" ".join(f"OR NOT (absent(t_{n}) OR (is_number(t_{n}) AND isfinite({n})))" for n in _PCM_NUMBERS)}
+        {" ".join(f"OR NOT (absent(t_{n}) OR (is_number(t_{n}) AND isfinite({n})))" for n in PCM_NUMBERS)}
         AS malformed,
         CASE WHEN is_int(t_ts) THEN epoch_ms_utc(ts_ms) ELSE rfc3339_utc(ts_text) END AS event_time,
         epoch_ms_utc(recv_ms) AS received_time
@@ -182,7 +168,7 @@ SELECT file_seq, row_number, raw, malformed,
     blank(vin) OR blank(event_type) OR (NOT is_int(t_ts) AND blank(ts_text)) OR absent(t_recv),
     event_time IS NOT NULL AND received_time IS NOT NULL,
     vin, event_type, event_time, received_time,
-    {", ".join(f"CASE WHEN NOT malformed THEN {n} END" for n in _PCM_NUMBERS)}
+    {", ".join(f"CASE WHEN NOT malformed THEN {n} END" for n in PCM_NUMBERS)}
 FROM ruled
 """
 
@@ -232,13 +218,10 @@ FROM values v JOIN files f USING (file_seq)
 """
 
 _RFMS_TEXTS = ("$.vin", "$.triggerType.triggerType", "$.createdDateTime", "$.receivedDateTime")
+# column: (JSON path, divisor), from the pipeline's own table of rFMS measurements
 _RFMS_NUMBERS = {
-    "odometer_km": ("$.hrTotalVehicleDistance", 1000),
-    "engine_hours": ("$.totalEngineHours", 1),
-    "fuel_used_l": ("$.engineTotalFuelUsed", 1000),
-    "speed_kmh": ("$.snapshotData.wheelBasedSpeed", 1),
-    "latitude": ("$.snapshotData.gnssPosition.latitude", 1),
-    "longitude": ("$.snapshotData.gnssPosition.longitude", 1),
+    column: ("$." + ".".join(path), divisor)
+    for column, (path, divisor) in RFMS_MEASUREMENTS.items()
 }
 _RFMS_PATHS = [*_RFMS_TEXTS, "$.triggerType", *(path for path, _ in _RFMS_NUMBERS.values())]
 

@@ -42,36 +42,14 @@ from landed import (
     output,
 )
 
+from fleet_platform.rules import schema
 from fleet_platform.rules.intellibus import REQUIRED_COLUMNS, UNIT_COLUMNS
 from fleet_platform.rules.keys import REFERENCE_KEY
+from fleet_platform.rules.pcm import OPTIONAL_NUMBERS as PCM_NUMBERS
+from fleet_platform.rules.rfms import MEASUREMENTS as RFMS_NUMBERS
+from fleet_platform.rules.times import EPOCH_MS_RANGE
 
-MEASUREMENTS = [
-    "odometer_km",
-    "speed_kmh",
-    "latitude",
-    "longitude",
-    "soc_pct",
-    "fuel_used_l",
-    "engine_hours",
-]
-PCM_NUMBERS = {
-    "odo_km": "odometer_km",
-    "speed_kmh": "speed_kmh",
-    "lat": "latitude",
-    "lon": "longitude",
-    "soc_pct": "soc_pct",
-    "fuel_l": "fuel_used_l",
-    "engine_h": "engine_hours",
-}
-RFMS_NUMBERS = {  # column: (path, divisor)
-    "odometer_km": (("hrTotalVehicleDistance",), 1000),
-    "engine_hours": (("totalEngineHours",), 1),
-    "fuel_used_l": (("engineTotalFuelUsed",), 1000),
-    "speed_kmh": (("snapshotData", "wheelBasedSpeed"), 1),
-    "latitude": (("snapshotData", "gnssPosition", "latitude"), 1),
-    "longitude": (("snapshotData", "gnssPosition", "longitude"), 1),
-}
-EPOCH_MS_RANGE = (-62_135_596_800_000, 253_402_300_799_999)
+MEASUREMENTS = tuple(schema.MEASUREMENTS)  # the contract's columns, in order
 UTC_US = "datetime64[us, UTC]"
 _RFC3339 = re.compile(RFC3339)
 _DECIMAL = re.compile(DECIMAL)

@@ -13,7 +13,7 @@ import polars as pl
 from fleet_platform.rules.parsed import blank_expr, finish, numbered_lines
 from fleet_platform.rules.times import epoch_ms_utc, rfc3339_utc
 
-_OPTIONAL_NUMBERS = {
+OPTIONAL_NUMBERS = {
     "odo_km": "odometer_km",
     "speed_kmh": "speed_kmh",
     "lat": "latitude",
@@ -33,7 +33,7 @@ _FIELDS: dict[str, pl.DataType] = {
     "ts_text": pl.String(),
     "ts_ms": pl.Int64(),
     "recv_ts": pl.Int64(),
-    **{name: pl.Float64() for name in _OPTIONAL_NUMBERS},
+    **{name: pl.Float64() for name in OPTIONAL_NUMBERS},
 }
 
 _DECODE_AS = pl.Struct(
@@ -42,13 +42,13 @@ _DECODE_AS = pl.Struct(
         "type": pl.String,
         "ts": pl.String,
         "recv_ts": pl.Int64,
-        **{name: pl.Float64 for name in _OPTIONAL_NUMBERS},
+        **{name: pl.Float64 for name in OPTIONAL_NUMBERS},
     }
 )
 
 # A key followed by a value of a type the contract does not allow for it (a suspect:
 # the exact path decides). JSON strings escape quotes, so this can't match inside one.
-_NUMBER_KEYS = "|".join(_OPTIONAL_NUMBERS)
+_NUMBER_KEYS = "|".join(OPTIONAL_NUMBERS)
 _WRONG_TYPE = (
     r'[{,]\s*"(?:'
     rf'(?:{_NUMBER_KEYS})"\s*:\s*["tf{{\[]'
@@ -148,7 +148,7 @@ def _decode_line(number: int, raw: str) -> tuple[object, ...]:
     strings_ok = all(v is None or isinstance(v, str) for v in (vin, kind))
     ts_ok = ts is None or isinstance(ts, str) or (isinstance(ts, int) and not isinstance(ts, bool))
     recv_ok = recv is None or (isinstance(recv, int) and not isinstance(recv, bool))
-    numbers = [value.get(name) for name in _OPTIONAL_NUMBERS]
+    numbers = [value.get(name) for name in OPTIONAL_NUMBERS]
     numbers_ok = all(v is None or _is_number(v) for v in numbers)
     if not (strings_ok and ts_ok and recv_ok and numbers_ok):
         return malformed
@@ -176,7 +176,7 @@ def _apply_rules(fields: pl.DataFrame) -> pl.DataFrame:
             event_time=event_time,
             received_time=epoch_ms_utc(pl.col("recv_ts")),
             event_type=pl.col("type"),
-            **{canonical: pl.col(name) for name, canonical in _OPTIONAL_NUMBERS.items()},
+            **{canonical: pl.col(name) for name, canonical in OPTIONAL_NUMBERS.items()},
         ).with_columns(
             time_ok=pl.col("event_time").is_not_null() & pl.col("received_time").is_not_null()
         )

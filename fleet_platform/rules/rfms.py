@@ -22,7 +22,7 @@ from fleet_platform.rules.times import rfc3339_utc
 
 # canonical column → (path in the status, divisor to the contract's unit); the paths are
 # read by ``_measurements``, in this order
-_MEASUREMENTS: dict[str, tuple[tuple[str, ...], float]] = {
+MEASUREMENTS: dict[str, tuple[tuple[str, ...], float]] = {
     "odometer_km": (("hrTotalVehicleDistance",), 1000.0),
     "engine_hours": (("totalEngineHours",), 1.0),
     "fuel_used_l": (("engineTotalFuelUsed",), 1000.0),
@@ -39,7 +39,7 @@ _TEXT_FIELDS: dict[str, pl.DataType] = {
     "event_type": pl.String(),
     "created": pl.String(),
     "received": pl.String(),
-    **{name: pl.Float64() for name in _MEASUREMENTS},
+    **{name: pl.Float64() for name in MEASUREMENTS},
 }
 
 
@@ -193,7 +193,7 @@ def _child(parent: object, name: str) -> object:
 
 
 def _measurements(status: dict) -> tuple[object, ...]:
-    """The values at the ``_MEASUREMENTS`` paths, in that order (hot: one call per status)."""
+    """The values at the ``MEASUREMENTS`` paths, in that order (hot: one call per status)."""
     snapshot = status.get("snapshotData")
     gnss = _child(snapshot, "gnssPosition")
     return (
@@ -206,7 +206,7 @@ def _measurements(status: dict) -> tuple[object, ...]:
     )
 
 
-_DIVISORS = tuple(divisor for _, divisor in _MEASUREMENTS.values())
+_DIVISORS = tuple(divisor for _, divisor in MEASUREMENTS.values())
 _NUMBER = (int, float)  # JSON numbers; ``type(True)`` is bool, so booleans are not numbers
 
 
@@ -248,7 +248,7 @@ def _decode_schema() -> pl.Struct:
     """The status fields the contract reads, as the nested struct polars decodes into."""
     tree: dict = {}
     leaves = [(path, pl.String()) for path in _REQUIRED.values()]
-    leaves += [(path, pl.Float64()) for path, _ in _MEASUREMENTS.values()]
+    leaves += [(path, pl.Float64()) for path, _ in MEASUREMENTS.values()]
     for path, dtype in leaves:
         node = tree
         for key in path[:-1]:
@@ -261,7 +261,7 @@ def _decode_schema() -> pl.Struct:
     return struct(tree)
 
 
-_PATHS = [*_REQUIRED.values(), *(path for path, _ in _MEASUREMENTS.values())]
+_PATHS = [*_REQUIRED.values(), *(path for path, _ in MEASUREMENTS.values())]
 # every key on the contract's paths: the values it reads and the objects holding them
 _NODES = sorted({path[:depth] for path in _PATHS for depth in range(1, len(path) + 1)})
 _DECODE_AS = _decode_schema()
@@ -281,7 +281,7 @@ def _key_then(keys: set[str], value: str) -> str:
 
 
 _TEXT_KEYS = {path[-1] for path in _REQUIRED.values()} - {_TRIGGER}
-_NUMBER_KEYS = {path[-1] for path, _ in _MEASUREMENTS.values()}
+_NUMBER_KEYS = {path[-1] for path, _ in MEASUREMENTS.values()}
 _OBJECT_KEYS = {node[-1] for node in _NODES if node not in _PATHS} - {_TRIGGER}
 # a value that is not null and starts unlike text / a number / an object
 _WRONG_TYPE = "|".join(
@@ -366,7 +366,7 @@ def _bulk_fields(decoded: pl.DataFrame) -> pl.DataFrame:
         malformed=pl.lit(False),
         missing=pl.any_horizontal(blank_expr(_at(path)) for path in _REQUIRED.values()),
         **{column: _at(path) for column, path in _REQUIRED.items()},
-        **{column: _at(path) / divisor for column, (path, divisor) in _MEASUREMENTS.items()},
+        **{column: _at(path) / divisor for column, (path, divisor) in MEASUREMENTS.items()},
     )
 
 
