@@ -12,7 +12,6 @@ from typing import Any, Protocol
 
 import narwhals as nw
 import polars as pl
-import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
@@ -40,8 +39,7 @@ def to_spark(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
 
 
 def to_polars(frame: DataFrame) -> pl.DataFrame:
-    table = frame.toArrow()
-    result = pl.from_arrow(table if isinstance(table, pa.Table) else pa.Table.from_batches(table))
+    result = pl.from_arrow(frame.toArrow())  # a pa.Table, so a DataFrame
     assert isinstance(result, pl.DataFrame)
     return result
 
