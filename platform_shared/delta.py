@@ -52,11 +52,19 @@ class DeltaWarehouse:
         except TableNotFoundError:
             return None
 
-    def scan(self, table: str, schema: Mapping[str, pl.DataType]) -> pl.LazyFrame:
-        """The table as a LazyFrame; an empty frame of ``schema`` if it doesn't exist yet."""
+    def version(self, table: str) -> int | None:
+        """The table's current version; None before its first commit."""
+        existing = self.table(table)
+        return None if existing is None else existing.version()
+
+    def scan(
+        self, table: str, schema: Mapping[str, pl.DataType], version: int | None = None
+    ) -> pl.LazyFrame:
+        """The table (as of ``version``, else its latest) as a LazyFrame; an empty frame
+        of ``schema`` if it doesn't exist yet."""
         if self.table(table) is None:
             return pl.LazyFrame(schema=dict(schema))
-        return pl.scan_delta(self.url(table), storage_options=self._options())
+        return pl.scan_delta(self.url(table), version=version, storage_options=self._options())
 
     def _retry(self, commit: Callable[[], T]) -> T:
         for attempt in range(_COMMIT_ATTEMPTS):

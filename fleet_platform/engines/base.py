@@ -23,15 +23,19 @@ Aggregation = Callable[..., nw.LazyFrame]
 
 @dataclass(frozen=True)
 class TableSlice:
-    """The rows of ``table`` whose ``column`` is one of ``days`` (every row without a column)."""
+    """The rows of ``table`` whose ``column`` is one of ``days`` (every row without a
+    column), as of Delta ``version`` (the latest when None)."""
 
     table: Table
     column: str | None = None
     days: tuple[date, ...] = ()
+    version: int | None = None
 
     @classmethod
-    def of_days(cls, table: Table, column: str, days: Sequence[date]) -> "TableSlice":
-        return cls(table, column, tuple(sorted(set(days))))
+    def of_days(
+        cls, table: Table, column: str, days: Sequence[date], version: int | None = None
+    ) -> "TableSlice":
+        return cls(table, column, tuple(sorted(set(days))), version)
 
 
 class Engine(Protocol):
@@ -40,10 +44,15 @@ class Engine(Protocol):
     name: str
 
     def classify(
-        self, rows: pl.DataFrame, known_vins: pl.DataFrame, kept: TableSlice
+        self,
+        rows: pl.DataFrame,
+        known_vins: pl.DataFrame,
+        kept: TableSlice,
+        kept_in_run: pl.DataFrame,
     ) -> pl.DataFrame:
         """Fate, reason and normalised values of parsed rows (``classify_frame``), given
-        the known VINs and the slice of silver whose ``event_id`` were kept before."""
+        the known VINs and the ``event_id`` kept before: those of the slice of silver and
+        those of ``kept_in_run`` (kept by this run and maybe not committed yet)."""
         ...
 
     def aggregate(self, build: Aggregation, inputs: Sequence[TableSlice]) -> pl.DataFrame:

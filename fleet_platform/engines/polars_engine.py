@@ -20,15 +20,19 @@ class PolarsEngine:
         self.warehouse = warehouse
 
     def scan(self, part: TableSlice) -> pl.LazyFrame:
-        frame = self.warehouse.scan(part.table.path, part.table.schema)
+        frame = self.warehouse.scan(part.table.path, part.table.schema, part.version)
         if part.column is None:
             return frame
         return frame.filter(pl.col(part.column).is_in(part.days))
 
     def classify(
-        self, rows: pl.DataFrame, known_vins: pl.DataFrame, kept: TableSlice
+        self,
+        rows: pl.DataFrame,
+        known_vins: pl.DataFrame,
+        kept: TableSlice,
+        kept_in_run: pl.DataFrame,
     ) -> pl.DataFrame:
-        kept_ids = self.scan(kept).select("event_id")
+        kept_ids = pl.concat([self.scan(kept).select("event_id"), kept_in_run.lazy()])
         # The rows are in memory already: the in-memory engine classifies them with about
         # a third less CPU than the streaming one (measured), in the same memory.
         return classify(rows.lazy(), known_vins.lazy(), kept_ids).collect(engine="in-memory")

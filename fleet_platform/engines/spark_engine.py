@@ -74,6 +74,8 @@ class SnapshotParquetReader:
         table = self.warehouse.table(part.table.path)
         if table is None or (part.column is not None and not part.days):
             return []
+        if part.version is not None:
+            table.load_as_version(part.version)
         if part.column is None:
             return table.file_uris()
         days = [day.isoformat() for day in part.days]
@@ -90,7 +92,10 @@ class DeltaReader:
         if self.warehouse.table(part.table.path) is None:
             return spark.createDataFrame([], spark_schema(part.table.schema))
         url = _spark_url(self.warehouse.url(part.table.path))
-        return spark.read.format("delta").load(url).select(*part.table.schema)
+        reader = spark.read.format("delta")
+        if part.version is not None:
+            reader = reader.option("versionAsOf", part.version)
+        return reader.load(url).select(*part.table.schema)
 
 
 def _spark_url(url: str) -> str:
@@ -114,12 +119,21 @@ class SparkEngine:
         return frame.filter(F.col(part.column).isin(list(part.days)))
 
     def classify(
-        self, rows: pl.DataFrame, known_vins: pl.DataFrame, kept: TableSlice
+        self,
+        rows: pl.DataFrame,
+        known_vins: pl.DataFrame,
+        kept: TableSlice,
+        kept_in_run: pl.DataFrame,
     ) -> pl.DataFrame:
+        kept_ids = (
+            self.read(kept)
+            .select("event_id")
+            .unionByName(to_spark(self.spark, kept_in_run.select("event_id")))
+        )
         frames: list[Any] = [
             to_spark(self.spark, rows),
             to_spark(self.spark, known_vins.select("vin")),
-            self.read(kept).select("event_id"),
+            kept_ids,
         ]
         classified = classify_frame(*(nw.from_native(frame) for frame in frames))
         return to_polars(classified.to_native())

@@ -6,6 +6,11 @@ Rows left in bronze/silver by a run that died before its ledger commit are found
 start of the next run (rows whose file version the ledger doesn't know) and removed
 before their files are processed again. A full refresh forgets the partition's ledger
 rows and so rebuilds the partition from landing by the same mechanism.
+
+Three stages overlap: the files of the next chunk are read and parsed while this chunk
+is classified, and the chunk before is written. Chunks are committed one at a time, in
+order; a chunk's duplicates are found against silver as it was when the run started plus
+the ids this run kept so far, so classifying never waits for a commit.
 """
 
 from collections import Counter
@@ -115,6 +120,34 @@ def _ledger_row(obj: LandedObject, today: date, **values: object) -> dict[str, o
     return row
 
 
+@dataclass
+class _KeptIds:
+    """The ids kept before a chunk: silver at ``version`` (when the run started) and
+    ``in_run``, those this run's chunks kept (committed or not yet)."""
+
+    version: int | None
+    in_run: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"event_id": pl.String()})
+    )
+
+    def before(self, days: Sequence[date]) -> TableSlice:
+        """The slice of silver, as the run found it, that may hold ids of these days."""
+        found = days if self.version is not None else []  # silver didn't exist yet
+        return TableSlice.of_days(SILVER, "event_date", found, self.version)
+
+    def add(self, clean: pl.DataFrame) -> None:
+        self.in_run = pl.concat([self.in_run, clean.select("event_id")])
+
+
+@dataclass(frozen=True)
+class _ChunkTables:
+    """One chunk's rows of each table, written together."""
+
+    bronze: pl.DataFrame
+    silver: pl.DataFrame
+    ledger: pl.DataFrame
+
+
 class PartitionIngest:
     """Ingest of one daily partition against one landing store and one warehouse."""
 
@@ -155,10 +188,18 @@ class PartitionIngest:
         new = [obj for obj in listed if (obj.key, obj.version) not in seen_versions]
         self.summary.files_listed, self.summary.files_new = len(listed), len(new)
         known = self.scan(REFERENCE).select("vin").collect()
-        loaded_chunks = self._loaded_chunks(_chunks(new, chunk_bytes))
-        for number, (chunk, loaded) in enumerate(loaded_chunks, 1):
-            self.log(f"partition {self.day}: chunk {number}, {len(chunk)} files")
-            self._ingest_chunk(chunk, loaded, known)
+        kept = _KeptIds(self.warehouse.version(SILVER.path))
+        with ThreadPoolExecutor(1, thread_name_prefix="delta-writer") as writer:
+            written: Future | None = None
+            loaded_chunks = self._loaded_chunks(_chunks(new, chunk_bytes))
+            for number, (chunk, loaded) in enumerate(loaded_chunks, 1):
+                self.log(f"partition {self.day}: chunk {number}, {len(chunk)} files")
+                tables = self._chunk_tables(chunk, loaded, known, kept)
+                if written is not None:
+                    written.result()  # one commit at a time, in chunk order
+                written = writer.submit(self._commit, tables)
+            if written is not None:
+                written.result()
         return self.summary
 
     def _loaded_chunks(
@@ -213,12 +254,14 @@ class PartitionIngest:
             file_version=pl.lit(obj.version),
         )
 
-    def _ingest_chunk(
+    def _chunk_tables(
         self,
         chunk: list[LandedObject],
         loaded: list[pl.DataFrame | FileRejected],
         known: pl.DataFrame,
-    ) -> None:
+        kept: "_KeptIds",
+    ) -> "_ChunkTables":
+        """A chunk's rows of bronze, silver and the ledger; its clean ids join ``kept``."""
         ledger_rows: list[dict[str, object]] = []
         parsed: list[pl.DataFrame] = []
         for seq, (obj, result) in enumerate(zip(chunk, loaded, strict=True)):
@@ -237,26 +280,30 @@ class PartitionIngest:
                 continue
             parsed.append(result.with_columns(file_seq=pl.lit(seq)))
             ledger_rows.append(_ledger_row(obj, self.today, status="accepted"))
-        classified = self._classify(parsed, known)
-        self.warehouse.append(
-            BRONZE.path,
-            BRONZE.conform(classified),
-            list(BRONZE.partition_by),
-        )
+        classified = self._classify(parsed, known, kept)
         clean = classified.filter(pl.col("fate") == RowFate.CLEAN.value)
-        self.warehouse.append(SILVER.path, SILVER.conform(clean), list(SILVER.partition_by))
-        self.warehouse.append(
-            LEDGER.path, self._ledger(ledger_rows, classified), list(LEDGER.partition_by)
+        kept.add(clean)
+        return _ChunkTables(
+            bronze=BRONZE.conform(classified),
+            silver=SILVER.conform(clean),
+            ledger=self._ledger(ledger_rows, classified),
         )
 
-    def _classify(self, parsed: list[pl.DataFrame], known: pl.DataFrame) -> pl.DataFrame:
+    def _commit(self, tables: "_ChunkTables") -> None:
+        """Bronze, then silver, then the ledger: the order the repair relies on."""
+        self.warehouse.append(BRONZE.path, tables.bronze, list(BRONZE.partition_by))
+        self.warehouse.append(SILVER.path, tables.silver, list(SILVER.partition_by))
+        self.warehouse.append(LEDGER.path, tables.ledger, list(LEDGER.partition_by))
+
+    def _classify(
+        self, parsed: list[pl.DataFrame], known: pl.DataFrame, kept: "_KeptIds"
+    ) -> pl.DataFrame:
         empty = pl.DataFrame(schema={**PARSED_ROWS, **FILE_COLUMNS, "file_seq": pl.Int32()})
         rows = pl.concat([empty, *parsed], how="diagonal_relaxed")
         candidate_dates = (
             rows.select(pl.col("event_time").dt.date().unique().drop_nulls()).to_series().to_list()
         )
-        kept_before = TableSlice.of_days(SILVER, "event_date", candidate_dates)
-        classified = self.engine.classify(rows, known, kept_before)
+        classified = self.engine.classify(rows, known, kept.before(candidate_dates), kept.in_run)
         fates = classified["fate"].value_counts()
         self.summary.rows.update(dict(zip(fates["fate"], fates["count"], strict=True)))
         reasons = classified["reason"].drop_nulls().value_counts()

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from fleet_platform.events.ingest import PartitionIngest
+from fleet_platform.events.ingest import CHUNK_BYTES, PartitionIngest
 from fleet_platform.events.tables import BRONZE, LEDGER, SILVER, Table
 from fleet_platform.landing.store import FolderBackend
 from platform_shared.delta import DeltaWarehouse
@@ -283,7 +283,12 @@ def test_a_full_refresh_of_one_day_leaves_other_days_alone(landing, warehouse):
         assert_frame_equal(after[name].filter(predicate), before[name].filter(predicate))
 
 
-def test_duplicates_across_files_and_across_days(landing, warehouse):
+# A chunk per file: a chunk is classified while the one before is still being written.
+CHUNKINGS = pytest.mark.parametrize("chunk_bytes", [CHUNK_BYTES, 1], ids=["one-chunk", "per-file"])
+
+
+@CHUNKINGS
+def test_duplicates_across_files_and_across_days(landing, warehouse, chunk_bytes):
     e1, e2, e3 = (
         pcm(ts="2026-11-19T07:00:00Z"),
         pcm(ts="2026-11-20T07:00:00Z"),
@@ -299,8 +304,8 @@ def test_duplicates_across_files_and_across_days(landing, warehouse):
         at(D2),
     )
 
-    ingest(landing, warehouse, D1)
-    ingest(landing, warehouse, D2)
+    ingest(landing, warehouse, D1, chunk_bytes=chunk_bytes)
+    ingest(landing, warehouse, D2, chunk_bytes=chunk_bytes)
 
     assert fates(warehouse, "pcm/2026-11-19/a.jsonl") == [("clean", None)]
     assert fates(warehouse, "pcm/2026-11-20/a.jsonl") == [("duplicate", None), ("clean", None)]
@@ -313,6 +318,20 @@ def test_duplicates_across_files_and_across_days(landing, warehouse):
         ("pcm", at(D2, 7), "pcm/2026-11-20/a.jsonl"),
         ("pcm", at(D2, 8), "pcm/2026-11-20/b.jsonl"),
     ]
+
+
+def test_chunks_change_nothing_but_the_commits(tmp_path, landing, warehouse):
+    land_mixed_day(landing)
+    landing.land("pcm/2026-11-19/b.jsonl", pcm(ts="2026-11-19T07:00:00Z"), at(D1, 12))
+    one_chunk = DeltaWarehouse(StorageRoot.from_url(tmp_path / "one-chunk"))
+    ingest(landing, one_chunk, D1)
+
+    ingest(landing, warehouse, D1, chunk_bytes=1)
+
+    assert_same_tables(
+        snapshot(warehouse, drop_processed_at=True), snapshot(one_chunk, drop_processed_at=True)
+    )
+    assert warehouse.version(LEDGER.path) > one_chunk.version(LEDGER.path)
 
 
 def test_an_overwritten_key_is_a_new_version_processed_again(landing, warehouse):
