@@ -37,7 +37,7 @@ from fleet_platform.rules.rfms import parse_rfms
 from fleet_platform.rules.schema import FILE_COLUMNS, PARSED_ROWS
 from platform_shared.delta import DeltaWarehouse, sql_dates
 
-CHUNK_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 32 * 1024 * 1024  # same CPU as 64 MB, half the chunks in memory (measured)
 PARSE_THREADS = 2
 FILE_IDENTITY = ["source_file", "file_version"]
 
