@@ -67,3 +67,11 @@ def test_events_are_in_dagsters_usual_databases_while_the_instance_is_open(home)
             "select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'"
         ).fetchone()
     assert asset_events == 1
+
+
+def test_event_databases_write_ahead_without_a_sync_per_commit(home):
+    storage = command_instance().event_log_storage
+    for connection in (storage.index_connection(), storage.run_connection("some-run")):
+        with connection as conn:
+            assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL
