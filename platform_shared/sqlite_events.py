@@ -50,6 +50,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -74,6 +75,15 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
         while len(self._engines) > _KEPT:
             self._engines.popitem(last=False)[1].dispose()
         return engine
+
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index database has ``table_name``, a yes remembered (a migration only
+        ever adds tables): Dagster asks at every asset check event, through a new connection."""
+        if table_name not in self._tables:
+            if not super().has_table(table_name):
+                return False
+            self._tables.add(table_name)
+        return True
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
