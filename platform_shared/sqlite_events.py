@@ -11,7 +11,7 @@ difference: the webserver streams a running run's logs when the run's database f
 changes, which now happens when the command closes it (at its end, or after ``_KEPT``
 newer databases), so a console command's runs show their logs once it is done.
 
-Each connection also starts in WAL mode with ``synchronous=NORMAL`` (:func:`_write_ahead`).
+Each connection also starts in WAL mode with ``synchronous=NORMAL`` (:func:`write_ahead`).
 """
 
 from collections import OrderedDict
@@ -31,7 +31,7 @@ from sqlalchemy.pool import StaticPool
 _KEPT = 4
 
 
-def _write_ahead(connection: SqliteConnection, _record: object) -> None:
+def write_ahead(connection: SqliteConnection, _record: object) -> None:
     """WAL from the first statement, and no sync per commit.
 
     Dagster switches a new database to WAL only after creating its tables and indexes, each
@@ -67,7 +67,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
                 poolclass=StaticPool,  # one connection, never closed between events
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
-            db.event.listen(engine, "connect", _write_ahead)
+            db.event.listen(engine, "connect", write_ahead)
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)

@@ -1,6 +1,6 @@
 """The console commands' local instance: Dagster's SQLite storage, its event log keeping
-connections open between events, read back by another instance (as the webserver does)
-and by SQLite itself."""
+connections open between events and its run storage pooling them, read back by another
+instance (as the webserver does) and by SQLite itself."""
 
 import sqlite3
 from pathlib import Path
@@ -10,6 +10,7 @@ import pytest
 
 from platform_shared.instance import command_instance
 from platform_shared.sqlite_events import KeptOpenSqliteEventLogStorage
+from platform_shared.sqlite_runs import PooledSqliteRunStorage
 
 
 @dg.asset
@@ -39,6 +40,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_runs_and_their_events_read_back_from_another_instance(home):
     instance = command_instance()
     assert isinstance(instance.event_log_storage, KeptOpenSqliteEventLogStorage)
+    assert isinstance(instance.run_storage, PooledSqliteRunStorage)
     # more runs than databases kept open: the oldest are closed on the way
     run_ids = [JOB.execute_in_process(instance=instance).run_id for _ in range(6)]
 
