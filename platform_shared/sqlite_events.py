@@ -11,10 +11,11 @@ difference: the webserver streams a running run's logs when the run's database f
 changes, which now happens when the command closes it (at its end, or after ``_KEPT``
 newer databases), so a console command's runs show their logs once it is done.
 
-Each connection also starts in WAL mode with ``synchronous=NORMAL`` (:func:`write_ahead`).
+Each connection also starts in WAL mode with ``synchronous=NORMAL`` (:func:`write_ahead`),
+a run's new database is a copy of an empty one Dagster made once per storage, and which
+index tables exist is remembered: what Dagster otherwise redoes for every run or event.
 """
 
-import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -66,10 +67,6 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
     def _engine(self, shard: str) -> Engine:
         engine = self._engines.pop(shard, None)
         if engine is None:
-            path = self.path_for_shard(shard)
-            if shard not in self._initialized_dbs and not os.path.exists(path):
-                Path(path).write_bytes(self._empty_database())
-                self._initialized_dbs.add(shard)
             engine = db.create_engine(
                 self.conn_string_for_shard(shard),
                 poolclass=StaticPool,  # one connection, never closed between events
@@ -77,7 +74,11 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
             )
             db.event.listen(engine, "connect", write_ahead)
             if shard not in self._initialized_dbs:
-                self._initdb(engine)
+                path = Path(self.path_for_shard(shard))
+                if path.exists():
+                    self._initdb(engine)
+                else:  # a new run's database (the engine connects on first use)
+                    path.write_bytes(self._empty_database())
                 self._initialized_dbs.add(shard)
         self._engines[shard] = engine
         while len(self._engines) > _KEPT:
