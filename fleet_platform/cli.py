@@ -8,9 +8,11 @@ project's data directory) and accept them as ``--landing`` / ``--warehouse``.
 """
 
 import argparse
+import gc
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 from fleet_platform.settings import fleet_settings
@@ -43,10 +45,31 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _process(args: argparse.Namespace) -> int:
-    from fleet_platform.commands.process import process_landed
+@contextmanager
+def _loading() -> Iterator[None]:
+    """Import and build what a command runs on with Python's cyclic GC off, then freeze it.
 
-    report = process_landed(args.landing, args.warehouse)
+    Those objects (Dagster, polars, the definitions, the instance: some 200,000) live
+    until the command exits, yet every full collection walked them all again: about 0.4 s
+    of CPU of a small ``process``. Frozen, later collections skip them; the garbage of the
+    runs themselves is still collected.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _process(args: argparse.Namespace) -> int:
+    with _loading():
+        from fleet_platform.commands.process import fleet_definitions, process_landed
+        from platform_shared.instance import command_instance
+
+        defs = fleet_definitions(args.landing, args.warehouse)
+        instance = command_instance()
+    report = process_landed(defs, instance)
     if not report.ok:
         print(f"failed runs: {', '.join(report.failed_runs)}", file=sys.stderr)
         return 1

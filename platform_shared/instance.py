@@ -27,14 +27,16 @@ _KEPT_OPEN_EVENT_LOG = {
     "module": "platform_shared.sqlite_events",
     "class": "KeptOpenSqliteEventLogStorage",
 }
+_POOLED_RUNS = {"module": "platform_shared.sqlite_runs", "class": "PooledSqliteRunStorage"}
 
 
 def command_instance() -> dg.DagsterInstance:
     """Open the instance for a console command.
 
     On the local instance (Dagster's SQLite storage) the command's own event log keeps its
-    connections open (:mod:`platform_shared.sqlite_events`); ``dagster dev`` opens the same
-    home with Dagster's plain storage.
+    connections open (:mod:`platform_shared.sqlite_events`) and its run storage pools them
+    (:mod:`platform_shared.sqlite_runs`); ``dagster dev`` opens the same home with Dagster's
+    plain storage.
     """
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
@@ -45,6 +47,12 @@ def command_instance() -> dg.DagsterInstance:
         config.write_text(LOCAL_INSTANCE_CONFIG)
     if config.read_text() != LOCAL_INSTANCE_CONFIG:
         return dg.DagsterInstance.from_config(str(home))  # a dagster.yaml someone edited
-    events = {"base_dir": str(home.resolve() / "history" / "runs")}
-    overrides = {"event_log_storage": {**_KEPT_OPEN_EVENT_LOG, "config": events}}
+    history = home.resolve() / "history"
+    overrides = {
+        "run_storage": {**_POOLED_RUNS, "config": {"base_dir": str(history)}},
+        "event_log_storage": {
+            **_KEPT_OPEN_EVENT_LOG,
+            "config": {"base_dir": str(history / "runs")},
+        },
+    }
     return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))

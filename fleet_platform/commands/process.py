@@ -14,7 +14,6 @@ from fleet_platform.jobs import PROCESS_JOB, REFERENCE_JOB, USAGE_JOB
 from fleet_platform.kpis.tables import GOLD_TABLES
 from fleet_platform.settings import fleet_settings
 from platform_shared.delta import DeltaWarehouse
-from platform_shared.instance import command_instance
 from platform_shared.storage import StorageRoot
 
 
@@ -39,20 +38,26 @@ def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, **kwargs)
     return result.success
 
 
-def process_landed(
-    landing_url: str | None = None,
-    warehouse_url: str | None = None,
-    out: Callable[[str], None] = print,
-) -> ProcessReport:
-    """Materialise the reference, every partition with unseen files, and today's usage."""
+def fleet_definitions(
+    landing_url: str | None = None, warehouse_url: str | None = None
+) -> dg.Definitions:
+    """The fleet location's definitions on these roots (default: the settings')."""
     if landing_url:
         os.environ["FLEET_LANDING_URL"] = landing_url
     if warehouse_url:
         os.environ["FLEET_WAREHOUSE_URL"] = warehouse_url
     from fleet_platform.definitions import defs  # reads the settings just set
 
+    return defs
+
+
+def process_landed(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    out: Callable[[str], None] = print,
+) -> ProcessReport:
+    """Materialise the reference, every partition with unseen files, and today's usage."""
     settings = fleet_settings()
-    instance = command_instance()
     today = datetime.now(UTC).date()
     report = ProcessReport()
     out(f"landing   {settings.landing_url}\nwarehouse {settings.warehouse_url}")

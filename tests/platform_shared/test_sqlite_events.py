@@ -1,6 +1,6 @@
 """The console commands' local instance: Dagster's SQLite storage, its event log keeping
-connections open between events, read back by another instance (as the webserver does)
-and by SQLite itself."""
+connections open between events and its run storage pooling them, read back by another
+instance (as the webserver does) and by SQLite itself."""
 
 import sqlite3
 from pathlib import Path
@@ -10,6 +10,7 @@ import pytest
 
 from platform_shared.instance import command_instance
 from platform_shared.sqlite_events import KeptOpenSqliteEventLogStorage
+from platform_shared.sqlite_runs import PooledSqliteRunStorage
 
 
 @dg.asset
@@ -39,6 +40,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_runs_and_their_events_read_back_from_another_instance(home):
     instance = command_instance()
     assert isinstance(instance.event_log_storage, KeptOpenSqliteEventLogStorage)
+    assert isinstance(instance.run_storage, PooledSqliteRunStorage)
     # more runs than databases kept open: the oldest are closed on the way
     run_ids = [JOB.execute_in_process(instance=instance).run_id for _ in range(6)]
 
@@ -67,3 +69,11 @@ def test_events_are_in_dagsters_usual_databases_while_the_instance_is_open(home)
             "select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'"
         ).fetchone()
     assert asset_events == 1
+
+
+def test_event_databases_write_ahead_without_a_sync_per_commit(home):
+    storage = command_instance().event_log_storage
+    for connection in (storage.index_connection(), storage.run_connection("some-run")):
+        with connection as conn:
+            assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL

@@ -14,12 +14,8 @@ from dagster_pyspark import LazyPySparkResource
 from engine_corpus import land_corpus
 from polars.testing import assert_frame_equal
 
-from fleet_platform.engines.resources import (
-    EngineResource,
-    PolarsEngineResource,
-    SparkEngineResource,
-    spark_config,
-)
+from fleet_platform.engines.resources import EngineResource, PolarsEngineResource
+from fleet_platform.engines.spark_resource import SparkEngineResource, spark_config
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.kpis.tables import GOLD_TABLES, VIN_DAYS

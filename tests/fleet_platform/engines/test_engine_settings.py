@@ -4,13 +4,8 @@ and the compute profile runs are billed under."""
 import dagster as dg
 import pytest
 
-from fleet_platform.engines.resources import (
-    PolarsEngineResource,
-    SparkEngineResource,
-    engine_resource,
-    run_executor,
-    spark_config,
-)
+from fleet_platform.engines.resources import PolarsEngineResource, engine_resource, run_executor
+from fleet_platform.engines.spark_resource import SparkEngineResource, spark_config
 from fleet_platform.settings import fleet_settings
 
 
