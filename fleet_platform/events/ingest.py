@@ -291,9 +291,12 @@ class PartitionIngest:
 
     def _commit(self, tables: "_ChunkTables") -> None:
         """Bronze, then silver, then the ledger: the order the repair relies on."""
-        self.warehouse.append(BRONZE.path, tables.bronze, list(BRONZE.partition_by))
-        self.warehouse.append(SILVER.path, tables.silver, list(SILVER.partition_by))
-        self.warehouse.append(LEDGER.path, tables.ledger, list(LEDGER.partition_by))
+        for table, rows in (
+            (BRONZE, tables.bronze),
+            (SILVER, tables.silver),
+            (LEDGER, tables.ledger),
+        ):
+            self.warehouse.append(table.path, rows, list(table.partition_by), table.unindexed)
 
     def _classify(
         self, parsed: list[pl.DataFrame], known: pl.DataFrame, kept: "_KeptIds"

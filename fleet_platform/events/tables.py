@@ -15,6 +15,7 @@ class Table:
     path: str
     schema: dict[str, pl.DataType]
     partition_by: tuple[str, ...] = ()
+    unindexed: tuple[str, ...] = ()  # written without Parquet statistics: nobody filters on them
 
     def conform(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The table's columns, in order, with their types."""
@@ -23,8 +24,8 @@ class Table:
 
 REFERENCE = Table("reference/vehicles", VEHICLES)
 LEDGER = Table("ledger/landed_files", schema.LANDED_FILES, ("partition_date",))
-BRONZE = Table("bronze/raw_bus_events", schema.RAW_BUS_EVENTS, ("ingest_date",))
-SILVER = Table("silver/bus_events", schema.BUS_EVENTS, ("event_date",))
+BRONZE = Table("bronze/raw_bus_events", schema.RAW_BUS_EVENTS, ("ingest_date",), ("raw",))
+SILVER = Table("silver/bus_events", schema.BUS_EVENTS, ("event_date",), ("event_id",))
 VIN_DAYS = Table("silver/vin_days", kpi_schema.VIN_DAYS, ("ingest_date",))
 
 # Tables that store each event's or VIN's vin_known: updated when the reference changes.

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -334,6 +335,29 @@ def test_chunks_change_nothing_but_the_commits(tmp_path, landing, warehouse):
     assert warehouse.version(LEDGER.path) > one_chunk.version(LEDGER.path)
 
 
+def _statistics(warehouse: DeltaWarehouse, which: Table) -> dict[str, bool]:
+    """Column → whether every Parquet row group of the table has statistics for it."""
+    found: dict[str, bool] = {}
+    for uri in warehouse.table(which.path).file_uris():
+        metadata = pq.ParquetFile(uri).metadata
+        for group in range(metadata.num_row_groups):
+            for index in range(metadata.num_columns):
+                column = metadata.row_group(group).column(index)
+                has = column.statistics is not None and column.statistics.has_min_max
+                found[column.path_in_schema] = found.get(column.path_in_schema, True) and has
+    return found
+
+
+def test_raw_text_and_event_ids_are_written_without_statistics(landing, warehouse):
+    land_mixed_day(landing)
+
+    ingest(landing, warehouse, D1)
+
+    bronze, silver = _statistics(warehouse, BRONZE), _statistics(warehouse, SILVER)
+    assert not bronze["raw"] and bronze["row_number"] and bronze["source_file"]
+    assert not silver["event_id"] and silver["vin"] and silver["event_time"]
+
+
 def test_an_overwritten_key_is_a_new_version_processed_again(landing, warehouse):
     e1, e2, e3 = (pcm(ts=f"2026-11-19T07:00:0{n}Z") for n in (1, 2, 3))
     key = "pcm/2026-11-19/a.jsonl"
@@ -393,11 +417,11 @@ def test_a_run_that_died_half_way_is_repaired_by_the_next_run(
     real_append = warehouse.append
     appended: list[str] = []
 
-    def append_then_die(path, frame, partition_by=None):
+    def append_then_die(path, frame, *args):
         if path == dies_on.path and path in appended:
             raise RuntimeError("the run died")
         appended.append(path)
-        real_append(path, frame, partition_by)
+        real_append(path, frame, *args)
 
     # One file per chunk: the first chunk commits, the second dies before its ledger rows.
     broken = DeltaWarehouse(warehouse.root)
