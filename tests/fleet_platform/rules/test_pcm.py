@@ -231,6 +231,7 @@ TRICKY_LINES = [
     "{" + _OK + ',"odo_km":{"value":1}}',
     "{" + _OK + ',"speed_kmh":[42]}',
     "{" + _OK + ',"odo_km":12,"speed_kmh":-3,"lat":1.5e1,"lon":-2E-1,"engine_h":0}',
+    "{" + _OK + ',"odo_km":123456789012345678901234567890,"lat":-12345678901234567890}',
     '{"vin":"VFE1BUS0000000001","ts":"2026-11-21T07:15:02Z","recv_ts":1,"type":7}',
     '{"vin":"VFE1BUS0000000001","ts":"2026-11-21T07:15:02Z","recv_ts":1,"type":{"k":"P"}}',
     '{"vin":"","ts":"","recv_ts":1,"type":"  "}',
@@ -274,6 +275,7 @@ BROKEN_LINES = [
     "{" + _OK + "} trailing",
     "{" + _OK + ',"odo_km":NaN}',
     "{" + _OK + ',"odo_km":Infinity}',
+    "{" + _OK + ',"odo_km":1' + "0" * 400 + "}",  # an integer beyond float64, as 1e400
     "{" + _OK + ",}",
     "{'vin':'VFE1BUS0000000001'}",
 ]
