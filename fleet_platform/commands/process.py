@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import polars as pl
 
+from fleet_platform.assets_common import REFERENCE_KEY
 from fleet_platform.events.pending import ledger_totals, pending_partitions
 from fleet_platform.jobs import PROCESS_JOB, REFERENCE_JOB, USAGE_JOB
 from fleet_platform.kpis.tables import GOLD_TABLES
@@ -61,18 +62,20 @@ def process_landed(
     today = datetime.now(UTC).date()
     report = ProcessReport()
     out(f"landing   {settings.landing_url}\nwarehouse {settings.warehouse_url}")
-    if not _run(defs, REFERENCE_JOB, instance, partition_key=today.isoformat()):
-        report.failed_runs.append(REFERENCE_JOB)
     landing = defs.resources["landing"]
     warehouse = DeltaWarehouse(StorageRoot.from_url(settings.warehouse_url))
     first = date.fromisoformat(settings.start_date)
     pending = pending_partitions(landing.backend(), warehouse, today)
-    for day, files in sorted(pending.items()):
-        if day < first:
-            out(f"skipping {day}: before FLEET_START_DATE {first} ({len(files)} files)")
-            report.skipped.append(day)
-            continue
-        out(f"processing {day}: {len(files)} new file versions")
+    for day in sorted(day for day in pending if day < first):
+        out(f"skipping {day}: before FLEET_START_DATE {first} ({len(pending[day])} files)")
+        report.skipped.append(day)
+    to_process = sorted(day for day in pending if day >= first)
+    # A partition's run rolls the event-date KPIs up again: the reference run need not.
+    only_reference = {"asset_selection": [REFERENCE_KEY]} if to_process else {}
+    if not _run(defs, REFERENCE_JOB, instance, partition_key=today.isoformat(), **only_reference):
+        report.failed_runs.append(REFERENCE_JOB)
+    for day in to_process:
+        out(f"processing {day}: {len(pending[day])} new file versions")
         report.partitions.append(day)
         if not _run(defs, PROCESS_JOB, instance, partition_key=day.isoformat()):
             report.failed_runs.append(f"{PROCESS_JOB}[{day}]")

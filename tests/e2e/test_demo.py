@@ -98,3 +98,21 @@ def test_processing_again_changes_nothing(demo):
     assert "processing " not in output  # no partition had new file versions
     for name in names:
         assert gold(warehouse, name).equals(before[name]), name
+
+
+def test_a_changed_reference_alone_rolls_the_kpis_up_again(demo):
+    # Last in the module: it changes the demo's landing. With no partition to process,
+    # process's reference run rebuilds the event-date roll-ups itself.
+    _, _, warehouse, env = demo
+    unknown_before = gold(warehouse, "unknown_vins")
+    newly_known = unknown_before.sort("vin")["vin"][0]
+    reference = warehouse.parent / "landing" / "reference" / "vehicles.csv"
+    with reference.open("a") as csv:
+        csv.write(f"{newly_known},99999,Demo,FR,Citaro,diesel,2020-01-01\n")
+
+    output = run([str(Path(sys.executable).parent / "fleet-platform"), "process"], env)
+
+    assert "processing " not in output
+    unknown_after = gold(warehouse, "unknown_vins")
+    assert newly_known not in unknown_after["vin"].to_list()
+    assert unknown_after.height == unknown_before.height - 1
