@@ -72,9 +72,12 @@ class DeltaWarehouse:
     ) -> pl.LazyFrame:
         """The table (as of ``version``, else its latest) as a LazyFrame; an empty frame
         of ``schema`` if it doesn't exist yet."""
-        if self.table(table) is None:
+        existing = self.table(table)
+        if existing is None:
             return pl.LazyFrame(schema=dict(schema))
-        return pl.scan_delta(self.url(table), version=version, storage_options=self._options())
+        if version is not None:
+            existing.load_as_version(version)
+        return pl.scan_delta(existing)  # the table opened once (its log read once)
 
     def _retry(self, commit: Callable[[], T]) -> T:
         for attempt in range(_COMMIT_ATTEMPTS):
