@@ -1,6 +1,6 @@
 """The console commands' local instance: Dagster's SQLite storage, its event log keeping
 connections open between events and its run storage pooling them, read back by another
-instance (as the webserver does) and by SQLite itself."""
+instance (as the webserver does) and by SQLite itself; steps' output left on the terminal."""
 
 import sqlite3
 from pathlib import Path
@@ -77,3 +77,20 @@ def test_event_databases_write_ahead_without_a_sync_per_commit(home):
         with connection as conn:
             assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL
+
+
+@dg.asset
+def talkative() -> None:
+    print("a line a step printed")
+
+
+def test_a_commands_steps_print_to_its_terminal_and_dagster_dev_still_captures(home, capfd):
+    job = dg.Definitions(
+        assets=[talkative], jobs=[dg.define_asset_job("talk", selection=[talkative])]
+    ).resolve_job_def("talk")
+    run_id = job.execute_in_process(instance=command_instance()).run_id
+
+    assert "a line a step printed" in capfd.readouterr().out
+    assert not (home / "storage" / run_id).exists()  # no captured copy of it
+    webserver = dg.DagsterInstance.from_config(str(home))  # dagster dev's view of the home
+    assert type(webserver.compute_log_manager).__name__ == "LocalComputeLogManager"
