@@ -56,9 +56,10 @@ class DeltaWarehouse:
     def _options(self) -> dict[str, str] | None:
         return self.root.storage_options()
 
-    def table(self, table: str) -> DeltaTable | None:
+    def table(self, table: str, version: int | None = None) -> DeltaTable | None:
+        """The table as of ``version`` (its latest when None); None before its first commit."""
         try:
-            return DeltaTable(self.url(table), storage_options=self._options())
+            return DeltaTable(self.url(table), version=version, storage_options=self._options())
         except TableNotFoundError:
             return None
 
@@ -72,11 +73,9 @@ class DeltaWarehouse:
     ) -> pl.LazyFrame:
         """The table (as of ``version``, else its latest) as a LazyFrame; an empty frame
         of ``schema`` if it doesn't exist yet."""
-        existing = self.table(table)
+        existing = self.table(table, version)
         if existing is None:
             return pl.LazyFrame(schema=dict(schema))
-        if version is not None:
-            existing.load_as_version(version)
         return pl.scan_delta(existing)  # the table opened once (its log read once)
 
     def _retry(self, commit: Callable[[], T]) -> T:

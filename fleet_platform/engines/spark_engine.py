@@ -71,11 +71,9 @@ class SnapshotParquetReader:
     def _files(self, part: TableSlice) -> list[str]:
         """The snapshot's files that may hold the slice's rows: pruned by partition values
         and by the file statistics in the Delta log (delta-rs)."""
-        table = self.warehouse.table(part.table.path)
+        table = self.warehouse.table(part.table.path, part.version)
         if table is None or (part.column is not None and not part.days):
             return []
-        if part.version is not None:
-            table.load_as_version(part.version)
         if part.column is None:
             return table.file_uris()
         days = [day.isoformat() for day in part.days]

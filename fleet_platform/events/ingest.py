@@ -259,8 +259,8 @@ class PartitionIngest:
         chunk: list[LandedObject],
         loaded: list[pl.DataFrame | FileRejected],
         known: pl.DataFrame,
-        kept: "_KeptIds",
-    ) -> "_ChunkTables":
+        kept: _KeptIds,
+    ) -> _ChunkTables:
         """A chunk's rows of bronze, silver and the ledger; its clean ids join ``kept``."""
         ledger_rows: list[dict[str, object]] = []
         parsed: list[pl.DataFrame] = []
@@ -289,7 +289,7 @@ class PartitionIngest:
             ledger=self._ledger(ledger_rows, classified),
         )
 
-    def _commit(self, tables: "_ChunkTables") -> None:
+    def _commit(self, tables: _ChunkTables) -> None:
         """Bronze, then silver, then the ledger: the order the repair relies on."""
         for table, rows in (
             (BRONZE, tables.bronze),
@@ -299,7 +299,7 @@ class PartitionIngest:
             self.warehouse.append(table.path, rows, list(table.partition_by), table.unindexed)
 
     def _classify(
-        self, parsed: list[pl.DataFrame], known: pl.DataFrame, kept: "_KeptIds"
+        self, parsed: list[pl.DataFrame], known: pl.DataFrame, kept: _KeptIds
     ) -> pl.DataFrame:
         empty = pl.DataFrame(schema={**PARSED_ROWS, **FILE_COLUMNS, "file_seq": pl.Int32()})
         rows = pl.concat([empty, *parsed], how="diagonal_relaxed")
