@@ -23,6 +23,7 @@ from platform_shared.delta import DeltaWarehouse, WarehouseResource
 ERROR = dg.AssetCheckSeverity.ERROR
 WARN = dg.AssetCheckSeverity.WARN
 _EXAMPLES = 10
+NO_EXAMPLES = "none"  # the examples of a check that found nothing wrong
 
 
 def daily_check(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetChecksDefinition]:
@@ -53,13 +54,13 @@ def window(day: date, days: int) -> list[date]:
     return [day - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 
-def read_rows(
+def scan_rows(
     tables: DeltaWarehouse,
     table: Table,
     day_column: str | None,
     days: Iterable[date] = (),
     columns: Sequence[str] | None = None,
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     """The table's rows whose ``day_column`` is one of ``days``; every row without a column.
 
     ``columns`` limits what is read (bronze's ``raw`` alone is most of a day's bytes).
@@ -69,7 +70,18 @@ def read_rows(
         frame = frame.filter(pl.col(day_column).is_in(sorted(set(days))))
     if columns is not None:
         frame = frame.select(columns)
-    return frame.collect()
+    return frame
+
+
+def read_rows(
+    tables: DeltaWarehouse,
+    table: Table,
+    day_column: str | None,
+    days: Iterable[date] = (),
+    columns: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """The rows :func:`scan_rows` selects, collected."""
+    return scan_rows(tables, table, day_column, days, columns).collect()
 
 
 def verdict(
@@ -101,13 +113,12 @@ def examples(frame: pl.DataFrame, limit: int = _EXAMPLES) -> str:
         ", ".join(f"{name}={value}" for name, value in row.items())
         for row in frame.head(limit).iter_rows(named=True)
     ]
-    return "\n".join(lines) or "none"
+    return "\n".join(lines) or NO_EXAMPLES
 
 
-def key_problems(frame: pl.DataFrame, keys: Sequence[str]) -> tuple[pl.DataFrame, int]:
-    """The key values that occur more than once (with their count), and rows with a null key."""
-    keys = list(keys)
-    duplicates = (
+def _repeated_keys(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The key values that occur more than once, with their count, most repeated first."""
+    return (
         frame.lazy()  # the streaming engine groups millions of keys about twice as fast
         .group_by(keys)
         .len("rows")
@@ -115,8 +126,25 @@ def key_problems(frame: pl.DataFrame, keys: Sequence[str]) -> tuple[pl.DataFrame
         .sort("rows", *keys, descending=[True, *[False] * len(keys)], nulls_last=True)
         .collect()
     )
+
+
+def _hashes_distinct(frame: pl.DataFrame, keys: list[str]) -> bool:
+    """Whether the rows' key hashes are all different, which proves the keys are: equal keys
+    hash alike. False only says "look closer" (a repeated key, or two keys sharing a hash).
+
+    One 64-bit hash per row counted distinct costs about a third of grouping the keys
+    (measured on a day of bronze's string keys) and lists nothing.
+    """
+    return frame.select(keys).hash_rows().n_unique() == frame.height
+
+
+def key_problems(frame: pl.DataFrame, keys: Sequence[str]) -> tuple[pl.DataFrame, int]:
+    """The key values that occur more than once (with their count), and rows with a null key."""
+    keys = list(keys)
     null_keys = frame.filter(pl.any_horizontal(pl.col(keys).is_null())).height
-    return duplicates, null_keys
+    if not null_keys and _hashes_distinct(frame, keys):
+        return _repeated_keys(frame.clear(), keys), 0  # none, in the same columns
+    return _repeated_keys(frame, keys), null_keys
 
 
 def keys_unique_check(

@@ -189,3 +189,53 @@ def test_silver_event_id_unique_within_the_partition(warehouse: Warehouse):
     words = failed(result)
     assert "silver/bus_events on 2026-11-20: 1 values of (event_id) occur more than once" in words
     assert meta(result, "duplicate_rows") == 2 and meta(result, "rows") == 3
+
+
+def test_bronze_every_row_has_a_fate_lists_the_broken_rows_in_order(warehouse: Warehouse):
+    warehouse.write(
+        BRONZE,
+        [
+            bronze(1, "clean", None),
+            bronze(2, "rejected", "bogus"),
+            bronze(3, "clean", None),
+            bronze(4, "duplicate", "invalid_vin"),
+            bronze(5, "lost", None),
+        ],
+    )
+    fate = warehouse.run(checks_of("bronze/raw_bus_events"))[
+        "bronze/raw_bus_events:every_row_has_a_fate"
+    ]
+    assert "(of 5 rows)" in failed(fate)
+    assert meta(fate, "rows") == 5
+    file = f"source_file=pcm/{DAY}/a.jsonl"
+    assert meta(fate, "examples") == "\n".join(
+        [
+            f"{file}, row_number=2, fate=rejected, reason=bogus",
+            f"{file}, row_number=4, fate=duplicate, reason=invalid_vin",
+            f"{file}, row_number=5, fate=lost, reason=None",
+        ]
+    )
+
+
+def test_bronze_keys_unique_lists_repeated_keys_and_counts_null_ones(warehouse: Warehouse):
+    rows = [bronze(n, "clean", None) for n in (1, 7, 7, 8, 8, 8, 9)]
+    warehouse.write(BRONZE, [*rows, bronze(None, "clean", None)])
+    keys = warehouse.run(checks_of("bronze/raw_bus_events"))["bronze/raw_bus_events:keys_unique"]
+    key_text = "(source_file, file_version, row_number)"
+    assert failed(keys).startswith(
+        f"bronze/raw_bus_events on {DAY}: 2 values of {key_text} occur more than once "
+        f"(5 rows); 1 rows have a null in {key_text} of 8 rows."
+    )
+    assert meta(keys, "rows") == 8 and meta(keys, "null_keys") == 1
+    assert meta(keys, "duplicate_keys") == 2 and meta(keys, "duplicate_rows") == 5
+    file = f"source_file=pcm/{DAY}/a.jsonl, file_version=1"
+    assert meta(keys, "examples") == (f"{file}, row_number=8, rows=3\n{file}, row_number=7, rows=2")
+
+
+def test_bronze_keys_unique_with_a_null_key_only(warehouse: Warehouse):
+    warehouse.write(BRONZE, [bronze(1, "clean", None), bronze(None, "clean", None)])
+    keys = warehouse.run(checks_of("bronze/raw_bus_events"))["bronze/raw_bus_events:keys_unique"]
+    assert "1 rows have a null in (source_file, file_version, row_number) of 2 rows" in (
+        failed(keys)
+    )
+    assert meta(keys, "duplicate_keys") == 0 and meta(keys, "examples") == "none"
