@@ -35,7 +35,7 @@ class PolarsEngine:
         kept_ids = pl.concat([self.scan(kept).select("event_id"), kept_in_run.lazy()])
         # The rows are in memory already: the in-memory engine classifies them with about
         # a third less CPU than the streaming one (measured), in the same memory.
-        return classify(rows.lazy(), known_vins.lazy(), kept_ids).collect(engine="in-memory")
+        return classify(rows, known_vins.lazy(), kept_ids).collect(engine="in-memory")
 
     def aggregate(self, build: Aggregation, inputs: Sequence[TableSlice]) -> pl.DataFrame:
         frames = [nw.from_native(self.scan(part)) for part in inputs]

@@ -57,10 +57,15 @@ def batch(*files: list[dict[str, object]], source: str = "pcm") -> pl.DataFrame:
 
 
 def run(
-    rows: pl.DataFrame, known: Sequence[str] = (), kept_ids: Sequence[str] = ()
+    rows: pl.DataFrame,
+    known: Sequence[str] = (),
+    kept_ids: Sequence[str] = (),
+    eager: bool = False,
 ) -> pl.DataFrame:
+    """Classify ``rows``, handed over lazily (as the Spark parity test does) or, ``eager``,
+    as a DataFrame (as the polars engine does)."""
     return classify(
-        rows.lazy(),
+        rows if eager else rows.lazy(),
         pl.LazyFrame({"vin": list(known)}, schema={"vin": pl.String}),
         pl.LazyFrame({"event_id": list(kept_ids)}, schema={"event_id": pl.String}),
     ).collect()
@@ -274,11 +279,19 @@ def test_duplicates_within_a_file_the_first_row_wins():
     assert out.select("row_number", "fate").rows() == [(1, "clean"), (2, "clean"), (3, "duplicate")]
 
 
-def test_duplicates_across_files_follow_processing_order():
+@pytest.mark.parametrize("eager", [False, True], ids=["lazy", "eager"])
+def test_duplicates_across_files_follow_processing_order(eager):
     # file_seq decides, whatever order the rows arrive in.
     rows = batch([parsed(raw="first file")], [parsed(raw="second file")])
-    out = run(rows.reverse())
+    out = run(rows.reverse(), eager=eager)
     assert out.select("file_seq", "fate").rows() == [(0, "clean"), (1, "duplicate")]
+
+
+@pytest.mark.parametrize("eager", [False, True], ids=["lazy", "eager"])
+def test_rows_out_of_order_within_a_file_are_put_in_order(eager):
+    rows = batch([parsed(raw="a"), parsed(raw="b", event_type="OTHER"), parsed(raw="c")])
+    out = run(rows.reverse(), eager=eager)
+    assert out.select("row_number", "fate").rows() == [(1, "clean"), (2, "clean"), (3, "duplicate")]
 
 
 def test_an_event_kept_earlier_makes_every_occurrence_a_duplicate():
