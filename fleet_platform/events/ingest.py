@@ -314,20 +314,20 @@ class PartitionIngest:
         return classified
 
     def _ledger(self, rows: list[dict[str, object]], classified: pl.DataFrame) -> pl.DataFrame:
-        counts = (
-            classified.group_by(FILE_IDENTITY)
-            .agg(
-                rows_received=pl.len(),
-                rows_rejected=(pl.col("fate") == RowFate.REJECTED.value).sum(),
-                rows_duplicate=(pl.col("fate") == RowFate.DUPLICATE.value).sum(),
-                rows_clean=(pl.col("fate") == RowFate.CLEAN.value).sum(),
-            )
-            .rename({"source_file": "key"})
+        """The chunk's ledger rows (one per file, in chunk order: the file's ``file_seq``)
+        with the counts of the file's rows by fate."""
+        counts = classified.group_by("file_seq").agg(  # an integer: cheaper than the key
+            rows_received=pl.len(),
+            rows_rejected=(pl.col("fate") == RowFate.REJECTED.value).sum(),
+            rows_duplicate=(pl.col("fate") == RowFate.DUPLICATE.value).sum(),
+            rows_clean=(pl.col("fate") == RowFate.CLEAN.value).sum(),
         )
-        ledger = pl.DataFrame(rows, schema=LEDGER.schema).drop(
-            "rows_received", "rows_rejected", "rows_duplicate", "rows_clean"
+        ledger = (
+            pl.DataFrame(rows, schema=LEDGER.schema)
+            .drop(counts.columns[1:])
+            .with_columns(file_seq=pl.int_range(len(rows), dtype=counts.schema["file_seq"]))
         )
-        joined = ledger.join(counts, on=["key", "file_version"], how="left")
+        joined = ledger.join(counts, on="file_seq", how="left")
         return LEDGER.conform(
-            joined.with_columns(pl.col(name).fill_null(0) for name in counts.columns[2:])
+            joined.with_columns(pl.col(name).fill_null(0) for name in counts.columns[1:])
         )
