@@ -120,23 +120,33 @@ def _ledger_row(obj: LandedObject, today: date, **values: object) -> dict[str, o
     return row
 
 
+_NO_IDS = pl.DataFrame(schema={"event_id": pl.String()})
+
+
 @dataclass
 class _KeptIds:
     """The ids kept before a chunk: silver at ``version`` (when the run started) and
-    ``in_run``, those this run's chunks kept (committed or not yet)."""
+    ``by_source``, those this run's chunks kept (committed or not yet), per source."""
 
     version: int | None
-    in_run: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema={"event_id": pl.String()})
-    )
+    by_source: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def before(self, days: Sequence[date]) -> TableSlice:
         """The slice of silver, as the run found it, that may hold ids of these days."""
         found = days if self.version is not None else []  # silver didn't exist yet
         return TableSlice.of_days(SILVER, "event_date", found, self.version)
 
+    def in_run(self, sources: Iterable[str]) -> pl.DataFrame:
+        """The ids this run kept of these sources. The source is part of an event's
+        identity, so another source's ids can't repeat the chunk's: not looking them up
+        halves the lookups of a day (measured 0.6 CPU s for all of them)."""
+        return pl.concat([_NO_IDS, *(self.by_source.get(source, _NO_IDS) for source in sources)])
+
     def add(self, clean: pl.DataFrame) -> None:
-        self.in_run = pl.concat([self.in_run, clean.select("event_id")])
+        ids = clean.select("source", "event_id").partition_by("source", as_dict=True)
+        for (source,), frame in ids.items():
+            kept = self.by_source.get(str(source), _NO_IDS)
+            self.by_source[str(source)] = pl.concat([kept, frame.select("event_id")])
 
 
 @dataclass(frozen=True)
@@ -306,7 +316,8 @@ class PartitionIngest:
         candidate_dates = (
             rows.select(pl.col("event_time").dt.date().unique().drop_nulls()).to_series().to_list()
         )
-        classified = self.engine.classify(rows, known, kept.before(candidate_dates), kept.in_run)
+        in_run = kept.in_run(rows["source"].unique().to_list())
+        classified = self.engine.classify(rows, known, kept.before(candidate_dates), in_run)
         fates = classified["fate"].value_counts()
         self.summary.rows.update(dict(zip(fates["fate"], fates["count"], strict=True)))
         reasons = classified["reason"].drop_nulls().value_counts()
