@@ -190,6 +190,38 @@ def test_a_quoted_field_may_hold_the_delimiter():
     ]
 
 
+def test_quoted_and_plain_lines_of_one_file_keep_their_order_and_their_own_fields():
+    lines = [
+        f"  {VIN}  ;21/11/2026;08:15:01;A;1;km",  # plain, padded
+        f'{VIN};21/11/2026;08:15:02;"B;C";" 2,5 ";km',  # quoted: the delimiter inside
+        f"{VIN};21/11/2026;08:15:03;D;3;km;extra",  # plain, one field too many
+        f'{VIN};21/11/2026;08:15:04;"E";4',  # quoted, one field short
+        f'{VIN};21/11/2026;08:15:05;"F;G;H";5;km',  # quoted: 8 pieces between ";", 6 fields
+        f"{VIN};21/11/2026;08:15:06;I;6",  # plain, one field short
+    ]
+    rows = parse("\n".join([HEADER, *lines]) + "\n")
+    at = [datetime(2026, 11, 21, 7, 15, second, tzinfo=UTC) for second in range(1, 7)]
+    assert rows.select(
+        "row_number", "raw", "vin", "event_type", "event_time", "odometer_km", "malformed"
+    ).rows() == [
+        (1, lines[0], VIN, "A", at[0], 1.0, False),
+        (2, lines[1], VIN, "B;C", at[1], 2.5, False),
+        (3, lines[2], VIN, "D", at[2], 3.0, True),
+        (4, lines[3], VIN, "E", at[3], None, True),
+        (5, lines[4], VIN, "F;G;H", at[4], 5.0, False),
+        (6, lines[5], VIN, "I", at[5], None, True),
+    ]
+
+
+def test_a_quote_left_open_ends_with_its_line():
+    left_open = f'{VIN};21/11/2026;08:15:01;"DOOR;1;km'
+    rows = parse(f'{HEADER}\n{left_open}\n{VIN};21/11/2026;08:15:02;"ODO";2;km\n')
+    assert rows.select("row_number", "event_type", "odometer_km", "malformed").rows() == [
+        (1, "DOOR;1;km", None, True),
+        (2, "ODO", 2.0, False),
+    ]
+
+
 @pytest.mark.parametrize(
     ("date", "heure", "utc"),
     [
