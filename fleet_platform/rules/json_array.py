@@ -9,7 +9,9 @@ above 0x7F, so the structural characters are found at their own bytes, and the e
 are cut from the bytes into a polars column without a Python string per element.
 """
 
+import operator
 import re
+from functools import reduce
 
 import polars as pl
 import pyarrow as pa
@@ -28,7 +30,7 @@ def _byte_codes(data: bytes) -> pl.Series:
 def _any_of(codes: list[int]) -> pl.Expr:
     # comparisons, not ``is_in``: several times cheaper on a column of every byte
     code = pl.col("code")
-    return pl.any_horizontal(code == value for value in codes)
+    return reduce(operator.or_, (code == value for value in codes))
 
 
 def _escaped_quotes(data: bytes) -> list[int]:
@@ -40,35 +42,36 @@ def _escaped_quotes(data: bytes) -> list[int]:
     ]
 
 
+_CODE, _DEPTH = pl.col("code"), pl.col("depth")
+_MARK = _any_of([_QUOTE, _COMMA, *_OPEN, *_CLOSE])
+# outside strings an even number of quotes precede a mark (a closing quote steps 0)
+_OUTSIDE = ((_CODE == _QUOTE).cum_sum() % 2 == 0) & (_CODE != _QUOTE)
+_STEP = _any_of(_OPEN).cast(pl.Int32) - _any_of(_CLOSE).cast(pl.Int32)
+_SEPARATOR = (_DEPTH == 0) | ((_DEPTH == 1) & (_CODE == _COMMA))
+
+
 def _separators(data: bytes) -> pl.DataFrame:
     """The commas between the elements of the array that ``data`` starts with and the
     brackets that close it (depth 0), in order: ``at`` (byte position) and ``code``."""
-    code, depth = pl.col("code"), pl.col("depth")
-    marks = (
-        pl.LazyFrame({"code": _byte_codes(data)})
-        .with_row_index("at")
-        .filter(_any_of([_QUOTE, _COMMA, *_OPEN, *_CLOSE]))
-    )
+    marks = pl.LazyFrame({"code": _byte_codes(data)}).with_row_index("at").filter(_MARK)
     if b"\\" in data:
         marks = marks.filter(~pl.col("at").is_in(_escaped_quotes(data)))
-    # outside strings an even number of quotes precede a mark (a closing quote steps 0)
-    outside = ((code == _QUOTE).cum_sum() % 2 == 0) & (code != _QUOTE)
-    step = _any_of(_OPEN).cast(pl.Int32) - _any_of(_CLOSE).cast(pl.Int32)
     return (
-        marks.filter(outside)
-        .with_columns(depth=step.cum_sum())
-        .filter((depth == 0) | ((depth == 1) & (code == _COMMA)))
+        marks.filter(_OUTSIDE)
+        .with_columns(depth=_STEP.cum_sum())
+        .filter(_SEPARATOR)
         .collect(engine="in-memory")
     )
 
 
-def _cut(data: bytes, bounds: pl.Series) -> pl.Series:
+def _cut(data: bytes, bounds: list[int]) -> pl.Series:
     """The bytes between consecutive ``bounds`` (each bound itself left out), as text
     without the white space around it."""
-    offsets = pl.concat([pl.Series([0], dtype=pl.Int32), bounds.cast(pl.Int32)]).to_arrow()
+    offsets = pa.array([0, *bounds], pa.int32())
     pieces = pa.StringArray.from_buffers(len(bounds), offsets.buffers()[1], pa.py_buffer(data))
     # each piece starts with the bound before it: the ``[`` or a comma
-    return pl.Series("raw", pieces).str.slice(1).str.strip_chars(_JSON_BLANK)
+    text = pl.lit(pl.Series("raw", pieces))
+    return pl.select(text.str.slice(1).str.strip_chars(_JSON_BLANK)).to_series()
 
 
 def element_texts(text: str, start: int) -> tuple[pl.Series, int]:
@@ -79,15 +82,15 @@ def element_texts(text: str, start: int) -> tuple[pl.Series, int]:
     """
     data = text[start:].encode("utf-8")
     found = _separators(data)
-    closing = found["depth"].eq(0).arg_true()
-    if closing.is_empty() or found["code"][closing[0]] != _CLOSE[0]:
+    closing = found["depth"].index_of(0)
+    if closing is None or found["code"][closing] != _CLOSE[0]:
         raise ValueError(f"the array at character {start} is not closed")
-    bounds = found["at"].head(closing[0] + 1)
+    bounds = found["at"].head(closing + 1).to_list()
     elements = _cut(data, bounds)
     end = bounds[-1] + 1
     if not text.isascii():  # a byte count, as a count of characters
         end = len(data[:end].decode("utf-8"))
-    if elements.len() == 1 and elements[0] == "":
+    if len(bounds) == 1 and elements[0] == "":
         return elements.clear(), start + end
     if (elements == "").any():
         raise ValueError(f"an empty element in the array at character {start}")

@@ -57,16 +57,17 @@ def parse_rfms(text: str) -> pl.DataFrame:
     fields = _decode_bulk(text)
     if fields is None:
         fields = _decode_exact(text)
-    timed = fields.with_columns(  # each time converted once: time_ok reads the results
-        event_time=rfc3339_utc(pl.col("created")),
-        received_time=rfc3339_utc(pl.col("received")),
-        soc_pct=pl.lit(None, pl.Float64),
-    )
-    return finish(
-        timed.with_columns(
-            time_ok=pl.col("event_time").is_not_null() & pl.col("received_time").is_not_null()
-        )
-    )
+    timed = fields.lazy().with_columns(**_TIMES).with_columns(time_ok=_TIME_OK)
+    return finish(timed.collect(engine="in-memory"))
+
+
+# each time converted once: time_ok reads the converted columns
+_TIMES = {
+    "event_time": rfc3339_utc(pl.col("created")),
+    "received_time": rfc3339_utc(pl.col("received")),
+    "soc_pct": pl.lit(None, pl.Float64),
+}
+_TIME_OK = pl.col("event_time").is_not_null() & pl.col("received_time").is_not_null()
 
 
 def _reject_constant(name: str) -> float:
@@ -332,9 +333,18 @@ def _plain_trigger(raw: pl.Expr) -> pl.Expr:
     )
 
 
+def _column(node: tuple[str, ...]) -> str:
+    return ".".join(node)
+
+
+# a decoded status as one column per node the contract reads, named by its path
+_NODE_COLUMNS = [_at(node).alias(_column(node)) for node in _NODES]
+
+
 def _read_as_written() -> pl.Expr:
-    """After decoding :func:`_plain` statuses: every key the contract reads is written once
-    and holds a value, and the trigger is an object.
+    """After decoding :func:`_plain` statuses (on ``raw`` and the ``_NODE_COLUMNS``):
+    every key the contract reads is written once and holds a value, and the trigger is an
+    object.
 
     The texts ``"key"`` count at least once for each key polars found a value for; as
     many, and none was repeated (polars keeps the first, JSON parsers the last), nor null,
@@ -342,11 +352,23 @@ def _read_as_written() -> pl.Expr:
     inside it, in that order, and one holds an object exactly when polars found a trigger.
     """
     raw = pl.col("raw")
-    found = pl.sum_horizontal(_at(node).is_not_null() for node in _NODES)
-    trigger = _at((_TRIGGER,)).is_not_null().cast(pl.UInt32)
+    found = pl.sum_horizontal(pl.col(_column(node)).is_not_null() for node in _NODES)
+    trigger = pl.col(_TRIGGER).is_not_null().cast(pl.UInt32)
     return (raw.str.count_matches(_READ_KEYS) == found) & (
         raw.str.count_matches(_TRIGGER_OBJECT) == trigger
     )
+
+
+_READ_AS_WRITTEN = _read_as_written()
+# ``_TEXT_FIELDS`` from the ``_NODE_COLUMNS`` (a status polars reads is not malformed)
+_BULK_FIELDS = {
+    "row_number": pl.col("row_number"),
+    "raw": pl.col("raw"),
+    "malformed": pl.lit(False),
+    "missing": pl.any_horizontal(blank_expr(pl.col(_column(path))) for path in _REQUIRED.values()),
+    **{column: pl.col(_column(path)) for column, path in _REQUIRED.items()},
+    **{column: pl.col(_column(path)) / divisor for column, (path, divisor) in MEASUREMENTS.items()},
+}
 
 
 def _status_texts(text: str) -> pl.Series | None:
@@ -361,22 +383,15 @@ def _status_texts(text: str) -> pl.Series | None:
     return texts if walker.arrays == 1 else None  # type: ignore[return-value]
 
 
-def _bulk_fields(decoded: pl.LazyFrame) -> pl.LazyFrame:
-    """``_TEXT_FIELDS`` of statuses decoded by polars (none is malformed)."""
-    return decoded.select(
-        "row_number",
-        "raw",
-        malformed=pl.lit(False),
-        missing=pl.any_horizontal(blank_expr(_at(path)) for path in _REQUIRED.values()),
-        **{column: _at(path) for column, path in _REQUIRED.items()},
-        **{column: _at(path) / divisor for column, (path, divisor) in MEASUREMENTS.items()},
-    )
-
-
 def _decoded(statuses: pl.LazyFrame) -> pl.DataFrame:
     """The ``statuses`` polars reads as written, decoded, as ``_TEXT_FIELDS``."""
-    decoded = statuses.with_columns(status=pl.col("raw").str.json_decode(_DECODE_AS))
-    return _bulk_fields(decoded.filter(_read_as_written())).collect(engine="in-memory")
+    decoded = statuses.select("row_number", "raw", status=pl.col("raw").str.json_decode(_DECODE_AS))
+    return (
+        decoded.select("row_number", "raw", *_NODE_COLUMNS)
+        .filter(_READ_AS_WRITTEN)
+        .select(**_BULK_FIELDS)
+        .collect(engine="in-memory")
+    )
 
 
 def _decode_bulk(text: str) -> pl.DataFrame | None:

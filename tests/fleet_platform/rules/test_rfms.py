@@ -12,6 +12,7 @@ from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.reasons import FileRejection
 from fleet_platform.rules.rfms import (
     _DECODE_AS,
+    _NODE_COLUMNS,
     _decode_bulk,
     _decode_exact,
     _read_as_written,
@@ -390,4 +391,5 @@ def test_only_statuses_polars_read_as_written_stay_on_the_bulk_path():
         {"raw": [raw for raw, _, _ in read], "status": [status for _, status, _ in read]},
         schema={"raw": pl.String, "status": _DECODE_AS},
     )
-    assert decoded.select(_read_as_written()).to_series().to_list() == [ok for *_, ok in read]
+    nodes = decoded.select("raw", *_NODE_COLUMNS)
+    assert nodes.select(_read_as_written()).to_series().to_list() == [ok for *_, ok in read]
