@@ -396,7 +396,12 @@ def _decoded(statuses: pl.LazyFrame) -> pl.DataFrame:
 
 def _decode_bulk(text: str) -> pl.DataFrame | None:
     """The statuses decoded by polars in one go, the others by the exact path; None when
-    the document needs the exact path as a whole."""
+    the document needs the exact path as a whole.
+
+    The triggers are looked at only when the decode fails: :func:`_read_as_written`
+    keeps any trigger polars misread off the bulk path, but one it can't read at all
+    fails the whole decode, which then runs again without it.
+    """
     texts = _status_texts(text)
     if texts is None:
         return None
