@@ -57,16 +57,17 @@ def parse_rfms(text: str) -> pl.DataFrame:
     fields = _decode_bulk(text)
     if fields is None:
         fields = _decode_exact(text)
-    created = rfc3339_utc(pl.col("created"))
-    received = rfc3339_utc(pl.col("received"))
-    return finish(
-        fields.with_columns(
-            event_time=created,
-            received_time=received,
-            time_ok=created.is_not_null() & received.is_not_null(),
-            soc_pct=pl.lit(None, pl.Float64),
-        )
-    )
+    timed = fields.lazy().with_columns(**_TIMES).with_columns(time_ok=_TIME_OK)
+    return finish(timed.collect(engine="in-memory"))
+
+
+# each time converted once: time_ok reads the converted columns
+_TIMES = {
+    "event_time": rfc3339_utc(pl.col("created")),
+    "received_time": rfc3339_utc(pl.col("received")),
+    "soc_pct": pl.lit(None, pl.Float64),
+}
+_TIME_OK = pl.col("event_time").is_not_null() & pl.col("received_time").is_not_null()
 
 
 def _reject_constant(name: str) -> float:
@@ -146,11 +147,13 @@ class _StatusesWalker:
         value, end = self.value(index)
         return ("other", value), end
 
-    def elements(self, index: int) -> list[tuple[str, object]]:
+    def elements(self, index: int) -> list[tuple[str, object]] | pl.Series:
+        """(raw text, decoded value) of each element; without decoding, the texts as a
+        String column (the bulk path decodes them)."""
         self.arrays += 1
-        if not self.decode_statuses:  # the texts only: the bulk path decodes them
+        if not self.decode_statuses:
             texts, self.end = element_texts(self.text, self.skip_blank(index))
-            return [(raw, None) for raw in texts]
+            return texts
         index = self.expect(index, "[")
         items: list[tuple[str, object]] = []
         while self.text[index : index + 1] != "]":
@@ -165,9 +168,11 @@ class _StatusesWalker:
         return items
 
 
-def _statuses(text: str, walker: _StatusesWalker | None = None) -> list[tuple[str, object]]:
+def _statuses(
+    text: str, walker: _StatusesWalker | None = None
+) -> list[tuple[str, object]] | pl.Series:
     """(raw text, decoded value) of each element of vehicleStatusResponse.vehicleStatuses;
-    with a walker that doesn't decode statuses, (raw text, None)."""
+    with a walker that doesn't decode statuses, the raw texts as a String column."""
     walker = walker or _StatusesWalker(text)
     try:
         if walker.text[walker.skip_blank(0) : walker.skip_blank(0) + 1] != "{":
@@ -283,14 +288,17 @@ def _key_then(keys: set[str], value: str) -> str:
 _TEXT_KEYS = {path[-1] for path in _REQUIRED.values()} - {_TRIGGER}
 _NUMBER_KEYS = {path[-1] for path, _ in MEASUREMENTS.values()}
 _OBJECT_KEYS = {node[-1] for node in _NODES if node not in _PATHS} - {_TRIGGER}
-# a value that is not null and starts unlike text / a number / an object
+# a value that is not null and starts unlike text / a number / an object, or (a trigger,
+# inside the trigger or not) unlike both
 _WRONG_TYPE = "|".join(
     [
         _key_then(_TEXT_KEYS, r'[^"n \t\n\r]'),
         _key_then(_NUMBER_KEYS, r"[^\-0-9n \t\n\r]"),
         _key_then(_OBJECT_KEYS, r"[^{n \t\n\r]"),
+        _key_then({_TRIGGER}, r'[^{"n \t\n\r]'),
     ]
 )
+_TRIGGER_OBJECT = _key_then({_TRIGGER}, r"\{")
 # the first trigger's value: a flat object, or its first character
 _FIRST_TRIGGER = _key_then({_TRIGGER}, r"(\{[^{}]*\}|.)")
 _TRIGGER_NOT_TEXT = _key_then({_TRIGGER}, r'[^"n \t\n\r]')
@@ -304,93 +312,114 @@ def _at(path: tuple[str, ...]) -> pl.Expr:
     return expr
 
 
-def _plain(raw: pl.Expr) -> pl.Expr:
-    """A status that can only mean one thing to the bulk decoder: an object without
-    escapes (a key may be spelled with them) in which no key the contract reads holds a
-    value of another type (polars would read a number as text, ``true`` as 1.0, and
-    fail the whole decode on an object where it expects text)."""
+def _plain(raw: pl.Expr, escapes: bool = True) -> pl.Expr:
+    """Before decoding: a status that polars can only read one way, or fail to: an object
+    without escapes (a key may be spelled with them) in which no key the contract reads
+    holds a value of another type (polars would read a number as text, ``true`` as 1.0).
+    Without ``escapes`` in the document, the statuses are not searched for them."""
+    plain = raw.str.starts_with("{") & ~raw.str.contains(_WRONG_TYPE)
+    return plain & ~raw.str.contains("\\", literal=True) if escapes else plain
+
+
+def _plain_trigger(raw: pl.Expr) -> pl.Expr:
+    """A trigger polars decodes without failing: absent, null, or a flat object whose own
+    trigger is text or null (polars fails the whole decode on text where it expects the
+    trigger object, or an object where it expects the text inside)."""
     trigger = raw.str.extract(_FIRST_TRIGGER, 1)
-    plain_trigger = (  # absent, null, or a flat object whose own trigger is text or null
+    return (
         trigger.is_null()
         | (trigger == "n")
         | ((trigger.str.len_chars() > 1) & ~trigger.str.contains(_TRIGGER_NOT_TEXT))
     )
-    return (
-        raw.str.starts_with("{")
-        & ~raw.str.contains("\\", literal=True)
-        & ~raw.str.contains(_WRONG_TYPE)
-        & plain_trigger
-    )
 
 
-def _read_once() -> pl.Expr:
-    """After decoding: every key the contract reads is written once and holds a value.
+def _column(node: tuple[str, ...]) -> str:
+    return ".".join(node)
+
+
+# a decoded status as one column per node the contract reads, named by its path
+_NODE_COLUMNS = [_at(node).alias(_column(node)) for node in _NODES]
+
+
+def _read_as_written() -> pl.Expr:
+    """After decoding :func:`_plain` statuses (on ``raw`` and the ``_NODE_COLUMNS``):
+    every key the contract reads is written once and holds a value, and the trigger is an
+    object.
 
     The texts ``"key"`` count at least once for each key polars found a value for; as
     many, and none was repeated (polars keeps the first, JSON parsers the last), nor null,
-    nor anywhere polars doesn't look.
+    nor anywhere polars doesn't look. So the trigger's texts are the trigger's and the one
+    inside it, in that order, and one holds an object exactly when polars found a trigger.
     """
-    found = pl.sum_horizontal(_at(node).is_not_null() for node in _NODES)
-    return pl.col("raw").str.count_matches(_READ_KEYS) == found
+    raw = pl.col("raw")
+    found = pl.sum_horizontal(pl.col(_column(node)).is_not_null() for node in _NODES)
+    trigger = pl.col(_TRIGGER).is_not_null().cast(pl.UInt32)
+    return (raw.str.count_matches(_READ_KEYS) == found) & (
+        raw.str.count_matches(_TRIGGER_OBJECT) == trigger
+    )
 
 
-def _status_texts(text: str) -> list[str] | None:
+_READ_AS_WRITTEN = _read_as_written()
+# ``_TEXT_FIELDS`` from the ``_NODE_COLUMNS`` (a status polars reads is not malformed)
+_BULK_FIELDS = {
+    "row_number": pl.col("row_number"),
+    "raw": pl.col("raw"),
+    "malformed": pl.lit(False),
+    "missing": pl.any_horizontal(blank_expr(pl.col(_column(path))) for path in _REQUIRED.values()),
+    **{column: pl.col(_column(path)) for column, path in _REQUIRED.items()},
+    **{column: pl.col(_column(path)) / divisor for column, (path, divisor) in MEASUREMENTS.items()},
+}
+
+
+def _status_texts(text: str) -> pl.Series | None:
     """Each status's exact text, found without decoding the statuses; None when the
     document is one the exact path must decide (not valid JSON, a repeated statuses array
     that must be valid JSON too, ...)."""
     walker = _StatusesWalker(text, decode_statuses=False)
     try:
-        texts = [raw for raw, _ in _statuses(text, walker)]
+        texts = _statuses(text, walker)
     except FileRejected:
         return None
-    return texts if walker.arrays == 1 else None
+    return texts if walker.arrays == 1 else None  # type: ignore[return-value]
 
 
-def _flagged(texts: list[str]) -> pl.DataFrame:
-    """The statuses numbered, each flagged ``plain`` or not (:func:`_plain`)."""
+def _decoded(statuses: pl.LazyFrame) -> pl.DataFrame:
+    """The ``statuses`` polars reads as written, decoded, as ``_TEXT_FIELDS``."""
+    decoded = statuses.select("row_number", "raw", status=pl.col("raw").str.json_decode(_DECODE_AS))
     return (
-        pl.LazyFrame(
-            {"row_number": range(1, len(texts) + 1), "raw": texts},
-            schema={"row_number": pl.Int64(), "raw": pl.String()},
-        )
-        .with_columns(plain=_plain(pl.col("raw")))  # lazy: the first trigger is found once
+        decoded.select("row_number", "raw", *_NODE_COLUMNS)
+        .filter(_READ_AS_WRITTEN)
+        .select(**_BULK_FIELDS)
         .collect(engine="in-memory")
-    )
-
-
-def _bulk_fields(decoded: pl.DataFrame) -> pl.DataFrame:
-    """``_TEXT_FIELDS`` of plain statuses decoded by polars (none is malformed)."""
-    return decoded.select(
-        "row_number",
-        "raw",
-        malformed=pl.lit(False),
-        missing=pl.any_horizontal(blank_expr(_at(path)) for path in _REQUIRED.values()),
-        **{column: _at(path) for column, path in _REQUIRED.items()},
-        **{column: _at(path) / divisor for column, (path, divisor) in MEASUREMENTS.items()},
     )
 
 
 def _decode_bulk(text: str) -> pl.DataFrame | None:
     """The statuses decoded by polars in one go, the others by the exact path; None when
-    the document needs the exact path as a whole."""
+    the document needs the exact path as a whole.
+
+    The triggers are looked at only when the decode fails: :func:`_read_as_written`
+    keeps any trigger polars misread off the bulk path, but one it can't read at all
+    fails the whole decode, which then runs again without it.
+    """
     texts = _status_texts(text)
     if texts is None:
         return None
-    lines = _flagged(texts)
+    numbers = pl.int_range(1, texts.len() + 1, dtype=pl.Int64, eager=True)
+    lines = pl.DataFrame({"row_number": numbers, "raw": texts})
+    plain = lines.lazy().filter(_plain(pl.col("raw"), escapes="\\" in text))
     try:
-        decoded = (
-            lines.filter("plain")
-            .with_columns(status=pl.col("raw").str.json_decode(_DECODE_AS))
-            .with_columns(plain=_read_once())
-        )
-        others = pl.concat(
-            [lines.filter(~pl.col("plain")), decoded.filter(~pl.col("plain"))], how="diagonal"
-        )
+        try:
+            bulk = _decoded(plain)
+        except pl.exceptions.PolarsError:  # a trigger polars can't read fails them all
+            bulk = _decoded(plain.filter(_plain_trigger(pl.col("raw"))))
+        if bulk.height == lines.height:
+            return bulk
+        others = lines.join(bulk.select("row_number"), on="row_number", how="anti")
         exact = [
-            _status_fields(number, raw, _DECODER.decode(raw))
-            for number, raw in others.select("row_number", "raw").iter_rows()
+            _status_fields(number, raw, _DECODER.decode(raw)) for number, raw in others.iter_rows()
         ]
     except (pl.exceptions.PolarsError, ValueError, RecursionError):
         return None
     exact_rows = pl.DataFrame(exact, schema=_TEXT_FIELDS, orient="row")
-    return pl.concat([_bulk_fields(decoded.filter("plain")), exact_rows]).sort("row_number")
+    return pl.concat([bulk, exact_rows]).sort("row_number")

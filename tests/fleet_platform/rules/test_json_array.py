@@ -1,5 +1,6 @@
 """The exact text of each element of a JSON array (the rFMS bulk path's splitter)."""
 
+import polars as pl
 import pytest
 
 from fleet_platform.rules.json_array import element_texts
@@ -24,13 +25,19 @@ from fleet_platform.rules.json_array import element_texts
     ],
 )
 def test_each_element_is_its_exact_text(text, elements):
-    assert element_texts(text, 0) == (elements, len(text))
+    found, end = element_texts(text, 0)
+    assert (found.to_list(), end) == (elements, len(text))
+    assert found.dtype == pl.String
 
 
-def test_the_array_may_start_anywhere_and_be_followed_by_more_text():
-    text = '{"list": [ {"a": 1} , 2 ], "more": [3]}'
+@pytest.mark.parametrize("more", ["[3]", '"公交车 🚌"'])
+@pytest.mark.parametrize("before", ["", "é"])
+def test_the_array_may_start_anywhere_and_be_followed_by_more_text(before, more):
+    # the end is a character index, whatever the characters before or inside the array
+    text = '{"' + before + '": [ {"a": "ü"} , 2 ], "more": ' + more + "}"
     start = text.index("[")
-    assert element_texts(text, start) == (['{"a": 1}', "2"], text.index("]") + 1)
+    found, end = element_texts(text, start)
+    assert (found.to_list(), end) == (['{"a": "ü"}', "2"], text.index("]") + 1)
 
 
 @pytest.mark.parametrize(

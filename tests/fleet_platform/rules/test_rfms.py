@@ -10,7 +10,14 @@ from polars.testing import assert_frame_equal
 
 from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.reasons import FileRejection
-from fleet_platform.rules.rfms import _decode_bulk, _decode_exact, parse_rfms
+from fleet_platform.rules.rfms import (
+    _DECODE_AS,
+    _NODE_COLUMNS,
+    _decode_bulk,
+    _decode_exact,
+    _read_as_written,
+    parse_rfms,
+)
 from fleet_platform.rules.schema import PARSED_ROWS
 
 VIN = "VFE1BUS0000000001"
@@ -344,3 +351,45 @@ def test_documents_the_bulk_path_cannot_read_alone_go_the_exact_way():
         assert _decode_bulk(text) is None
     assert parse_rfms(repeated)["vin"].to_list() == ["B"]
     assert parse_rfms(too_big)["odometer_km"].to_list() == [float("inf")]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        status(triggerType="TIMER"),  # text where polars expects the trigger object
+        status(triggerType={"triggerType": {"name": "TIMER"}}),  # an object inside
+    ],
+    ids=str,
+)
+def test_a_trigger_polars_cannot_decode_leaves_the_others_on_the_bulk_path(odd):
+    # polars decodes every plain status at once and fails them all on such a trigger: the
+    # statuses are decoded again without it, and it alone takes the exact path
+    text = document(status(vin="A" * 17), odd, status(vin="B" * 17))
+    bulk = _decode_bulk(text)
+    assert bulk is not None
+    assert_frame_equal(bulk, _decode_exact(text))
+    assert findings(parse_rfms(text))[1][0] is True
+
+
+def test_only_statuses_polars_read_as_written_stay_on_the_bulk_path():
+    # what a more lenient decoder could make of a trigger that is text, or holds an
+    # object: a trigger, and text inside it
+    read = [
+        ('{"triggerType":"TIMER"}', {"triggerType": {"triggerType": None}}, False),
+        ('{"triggerType":{"triggerType":{"x":1}}}', {"triggerType": {"triggerType": "{}"}}, False),
+        (
+            '{"triggerType":{"triggerType":"TIMER"}}',
+            {"triggerType": {"triggerType": "TIMER"}},
+            True,
+        ),
+        ('{"vin":"A","vin":"B"}', {"vin": "A"}, False),
+        ('{"vin":"A","x":{"vin":"B"}}', {"vin": "A"}, False),
+        ('{"vin":null}', {"vin": None}, False),
+        ('{"vin":"A"}', {"vin": "A"}, True),
+    ]
+    decoded = pl.DataFrame(
+        {"raw": [raw for raw, _, _ in read], "status": [status for _, status, _ in read]},
+        schema={"raw": pl.String, "status": _DECODE_AS},
+    )
+    nodes = decoded.select("raw", *_NODE_COLUMNS)
+    assert nodes.select(_read_as_written()).to_series().to_list() == [ok for *_, ok in read]
