@@ -1,11 +1,13 @@
 """The default engine: the shared rules on polars LazyFrames, in the run's own process."""
 
 from collections.abc import Sequence
+from datetime import date
 
 import narwhals as nw
 import polars as pl
 
 from fleet_platform.engines.base import Aggregation, TableSlice
+from fleet_platform.events.tables import Table
 from fleet_platform.rules.clean import classify
 from platform_shared.delta import DeltaWarehouse
 
@@ -18,6 +20,8 @@ class PolarsEngine:
 
     def __init__(self, warehouse: DeltaWarehouse) -> None:
         self.warehouse = warehouse
+        # (table, version, day column, day) -> that day's ids by source: see _kept_ids
+        self._ids_of_day: dict[tuple[str, int, str, date], dict[str, pl.DataFrame]] = {}
 
     def scan(self, part: TableSlice) -> pl.LazyFrame:
         frame = self.warehouse.scan(part.table.path, part.table.schema, part.version)
@@ -32,10 +36,41 @@ class PolarsEngine:
         kept: TableSlice,
         kept_in_run: pl.DataFrame,
     ) -> pl.DataFrame:
-        kept_ids = pl.concat([self.scan(kept).select("event_id"), kept_in_run.lazy()])
+        sources = rows["source"].unique().to_list()
+        kept_ids = pl.concat([self._kept_ids(kept, sources), kept_in_run.select("event_id")])
         # The rows are in memory already: the in-memory engine classifies them with about
         # a third less CPU than the streaming one (measured), in the same memory.
-        return classify(rows, known_vins.lazy(), kept_ids).collect(engine="in-memory")
+        return classify(rows, known_vins.lazy(), kept_ids.lazy()).collect(engine="in-memory")
+
+    def _kept_ids(self, kept: TableSlice, sources: Sequence[str]) -> pl.DataFrame:
+        """The ids of ``kept`` of these sources (the source is part of an event's identity,
+        so no other source's id can repeat one of theirs).
+
+        A slice of a fixed version is read once per day and kept: a run's chunks ask for
+        the same days again and again (measured: re-reading them took a day's second
+        ingest from 2.5 to 5.1 CPU s of classify)."""
+        if kept.version is None or kept.column is None:
+            ids = self.scan(kept).filter(pl.col("source").is_in(sources)).select("event_id")
+            return ids.collect()
+        by_source = [
+            self._ids_by_source(kept.table, kept.version, kept.column, day) for day in kept.days
+        ]
+        empty = pl.DataFrame(schema={"event_id": pl.String()})
+        return pl.concat([empty, *(ids[s] for ids in by_source for s in sources if s in ids)])
+
+    def _ids_by_source(
+        self, table: Table, version: int, column: str, day: date
+    ) -> dict[str, pl.DataFrame]:
+        """The ids of ``table`` at ``version`` whose ``column`` is ``day``, by source."""
+        key = (table.path, version, column, day)
+        if key not in self._ids_of_day:
+            ids = self.scan(TableSlice.of_days(table, column, [day], version))
+            frame = ids.select("source", "event_id").collect()
+            self._ids_of_day[key] = {
+                str(source): part.select("event_id")
+                for (source,), part in frame.partition_by("source", as_dict=True).items()
+            }
+        return self._ids_of_day[key]
 
     def aggregate(self, build: Aggregation, inputs: Sequence[TableSlice]) -> pl.DataFrame:
         frames = [nw.from_native(self.scan(part)) for part in inputs]
