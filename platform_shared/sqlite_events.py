@@ -18,8 +18,9 @@ exist is remembered: what Dagster otherwise redoes for every run or event.
 """
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from sqlite3 import Connection as SqliteConnection
 from tempfile import TemporaryDirectory
@@ -50,6 +51,21 @@ def write_ahead(connection: SqliteConnection, _record: object) -> None:
     connection.execute("PRAGMA synchronous=NORMAL")
 
 
+def remembered_yes(known: set[str], question: str, ask: Callable[[], bool]) -> bool:
+    """``ask()``, a yes remembered in ``known``.
+
+    For the questions Dagster's SQLite storages ask their databases about their own layout,
+    a query each time, some 150 in a small ``process``: whether a table or a column exists,
+    whether a data migration is done. Migrations only ever add those, so a yes holds.
+    """
+    if question in known:
+        return True
+    if not ask():
+        return False
+    known.add(question)
+    return True
+
+
 @contextmanager
 def writing_ahead() -> Iterator[None]:
     """Every SQLite connection opened meanwhile starts with :func:`write_ahead`.
@@ -72,7 +88,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._tables: set[str] = set()
+        self._layout: set[str] = set()  # what the index database is known to have
         self._empty_run_database: bytes | None = None
         new_index = not Path(base_dir, f"{INDEX_SHARD_NAME}.db").exists()
         super().__init__(base_dir, inst_data)
@@ -120,13 +136,21 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
         return self._empty_run_database
 
     def has_table(self, table_name: str) -> bool:
-        """Whether the index database has ``table_name``, a yes remembered (a migration only
-        ever adds tables): Dagster asks at every asset check event, through a new connection."""
-        if table_name not in self._tables:
-            if not super().has_table(table_name):
-                return False
-            self._tables.add(table_name)
-        return True
+        """Whether the index database has ``table_name`` (asked at every asset check event,
+        through a new connection), a yes remembered."""
+        ask = partial(super().has_table, table_name)
+        return remembered_yes(self._layout, f"table {table_name}", ask)
+
+    def has_secondary_index(self, name: str) -> bool:
+        """Whether data migration ``name`` is done, a yes remembered."""
+        ask = partial(super().has_secondary_index, name)
+        return remembered_yes(self._layout, f"migration {name}", ask)
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        """Whether ``asset_keys`` has ``column_name`` (asked at every asset event), a yes
+        remembered."""
+        ask = partial(super()._has_asset_key_col_on_connection, conn, column_name)
+        return remembered_yes(self._layout, f"column asset_keys.{column_name}", ask)
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
