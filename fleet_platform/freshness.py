@@ -94,11 +94,14 @@ def build_partition_freshness_check(
         now_local = now.astimezone(ZoneInfo(timezone))
         deadline = get_latest_completed_cron_tick(deadline_cron, now_local, timezone)
         fresh_until = get_next_cron_tick(deadline_cron, now_local, timezone).timestamp()
-        for check_key in sorted(context.selected_asset_check_keys, key=str):
+        check_keys = sorted(context.selected_asset_check_keys, key=str)
+        latest = _latest_materializations(context.instance, [key.asset_key for key in check_keys])
+        for check_key in check_keys:
             yield _evaluate_partition(
                 context.instance,
                 check_key.asset_key,
                 partitions[check_key.asset_key],
+                latest.get(check_key.asset_key),
                 now.timestamp(),
                 deadline,
                 fresh_until,
@@ -108,10 +111,38 @@ def build_partition_freshness_check(
     return _freshness
 
 
+def _latest_materializations(
+    instance: dg.DagsterInstance, asset_keys: Sequence[dg.AssetKey]
+) -> dict[dg.AssetKey, dg.EventLogRecord]:
+    """Each asset's latest materialization (the materialized ones), in one query for all."""
+    return {
+        record.asset_entry.asset_key: record.asset_entry.last_materialization_record
+        for record in instance.get_asset_records(list(asset_keys))
+        if record.asset_entry.last_materialization_record is not None
+    }
+
+
+def _materialization_of(
+    instance: dg.DagsterInstance,
+    asset_key: dg.AssetKey,
+    partition: str,
+    latest: dg.EventLogRecord | None,
+) -> dg.EventLogRecord | None:
+    """The latest materialization of ``partition``: usually the asset's latest one, else
+    looked up."""
+    if latest is not None and latest.partition_key == partition:
+        return latest
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1
+    ).records
+    return records[0] if records else None
+
+
 def _evaluate_partition(
     instance: dg.DagsterInstance,
     asset_key: dg.AssetKey,
     partitions_def: dg.TimeWindowPartitionsDefinition,
+    latest: dg.EventLogRecord | None,
     now: float,
     deadline: datetime,
     fresh_until: float,
@@ -134,29 +165,26 @@ def _evaluate_partition(
             description=f"No partition of {name} was due by {_at(deadline.timestamp(), timezone)}.",
             metadata=metadata,
         )
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[expected]), limit=1
-    ).records
-    if records:
+    materialized = _materialization_of(instance, asset_key, expected, latest)
+    if materialized is not None:
         metadata[FRESH_UNTIL] = dg.MetadataValue.timestamp(fresh_until)
-        metadata[LAST_UPDATED] = dg.MetadataValue.timestamp(records[0].timestamp)
+        metadata[LAST_UPDATED] = dg.MetadataValue.timestamp(materialized.timestamp)
         return dg.AssetCheckResult(
             asset_key=asset_key,
             check_name=FRESHNESS_CHECK,
             passed=True,
             description=(
                 f"Partition {expected} of {name} was materialized at "
-                f"{_at(records[0].timestamp, timezone)}, due by "
+                f"{_at(materialized.timestamp, timezone)}, due by "
                 f"{_at(deadline.timestamp(), timezone)}."
             ),
             metadata=metadata,
         )
     overdue = now - deadline.timestamp()
     metadata[OVERDUE_SECONDS] = overdue
-    latest = instance.get_latest_materialization_event(asset_key)
     if latest is not None:
         metadata[LAST_UPDATED] = dg.MetadataValue.timestamp(latest.timestamp)
-        last_partition = latest.dagster_event.partition if latest.dagster_event else None
+        last_partition = latest.partition_key
         metadata["last_materialized_partition"] = last_partition or "none"
         history = (
             f" The last materialization was partition {last_partition or '(none)'} at "

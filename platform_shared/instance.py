@@ -11,6 +11,7 @@ import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
 from platform_shared.paths import data_dir
+from platform_shared.sqlite_events import writing_ahead
 
 # Writers of the same Delta tables share a pool (``fleet_warehouse``): one at a time, so
 # two partitions' runs never both keep the same event as clean.
@@ -64,4 +65,5 @@ def command_instance() -> dg.DagsterInstance:
         },
         "compute_logs": _TERMINAL_OUTPUT,
     }
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
+    with writing_ahead():  # a new home's databases are created here
+        return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))

@@ -12,24 +12,26 @@ changes, which now happens when the command closes it (at its end, or after ``_K
 newer databases), so a console command's runs show their logs once it is done.
 
 Each connection also starts in WAL mode with ``synchronous=NORMAL`` (:func:`write_ahead`),
-a run's new database is a copy of an empty one Dagster made once per storage, and which
-index tables exist is remembered: what Dagster otherwise redoes for every run or event.
+those that create a new home's databases included (:func:`writing_ahead`); a run's new
+database is a copy of an empty one Dagster made once per storage, and which index tables
+exist is remembered: what Dagster otherwise redoes for every run or event.
 """
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from sqlite3 import Connection as SqliteConnection
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import sqlalchemy as db
 from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import Pool, StaticPool
 
 # Databases kept open: the index and the few runs of a command (older ones are closed).
 _KEPT = 4
@@ -48,15 +50,49 @@ def write_ahead(connection: SqliteConnection, _record: object) -> None:
     connection.execute("PRAGMA synchronous=NORMAL")
 
 
+def remembered_yes(known: set[str], question: str, ask: Callable[[], bool]) -> bool:
+    """``ask()``, a yes remembered in ``known``.
+
+    For the questions Dagster's SQLite storages ask their databases about their own layout,
+    a query each time, some 150 in a small ``process``: whether a table or a column exists,
+    whether a data migration is done. Migrations only ever add those, so a yes holds.
+    """
+    if question in known:
+        return True
+    if not ask():
+        return False
+    known.add(question)
+    return True
+
+
+@contextmanager
+def writing_ahead() -> Iterator[None]:
+    """Every SQLite connection opened meanwhile starts with :func:`write_ahead`.
+
+    For the connections Dagster opens itself while it builds an instance's storage: a new
+    home's ``runs.db``, ``index.db`` and ``schedules.db`` are each some 20 tables and indexes,
+    a commit apiece, about 260 fsyncs in rollback-journal mode against about 40 (0.06 s of a
+    small ``process`` on a quiet disk, several times that on a busy one).
+    """
+    db.event.listen(Pool, "connect", write_ahead)
+    try:
+        yield
+    finally:
+        db.event.remove(Pool, "connect", write_ahead)
+
+
 class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
     """``SqliteEventLogStorage`` whose connections stay open (one per database, the
     ``_KEPT`` most recently used), used under the storage's own lock."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._tables: set[str] = set()
+        self._layout: set[str] = set()  # what the index database is known to have
         self._empty_run_database: bytes | None = None
+        new_index = not Path(base_dir, f"{INDEX_SHARD_NAME}.db").exists()
         super().__init__(base_dir, inst_data)
+        if new_index:  # just created, stamped and indexed: no need to check its revision again
+            self._initialized_dbs.add(INDEX_SHARD_NAME)
 
     @classmethod
     def from_config_value(
@@ -87,25 +123,33 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
 
     def _empty_database(self) -> bytes:
         """A new run's database as Dagster creates it (tables, indexes, Alembic stamp), made
-        once per storage: creating it takes some 30 ms, copying it well under one."""
+        once per storage, in memory: creating it takes some 30 ms of CPU (and, in a file, a
+        checkpoint's fsyncs), copying it well under one. Its first connection (:func:`write_ahead`)
+        switches the copy to WAL, as Dagster's own initialisation does."""
         if self._empty_run_database is None:
-            with TemporaryDirectory() as folder:
-                path = Path(folder) / "empty.db"
-                engine = db.create_engine(f"sqlite:///{path}", poolclass=NullPool)
-                db.event.listen(engine, "connect", write_ahead)
-                self._initdb(engine)
-                engine.dispose()  # the last connection closed: the WAL is in the file
-                self._empty_run_database = path.read_bytes()
+            engine = db.create_engine("sqlite://", poolclass=StaticPool)  # one in-memory database
+            self._initdb(engine)
+            with engine.connect() as conn:
+                self._empty_run_database = conn.connection.driver_connection.serialize()
+            engine.dispose()
         return self._empty_run_database
 
     def has_table(self, table_name: str) -> bool:
-        """Whether the index database has ``table_name``, a yes remembered (a migration only
-        ever adds tables): Dagster asks at every asset check event, through a new connection."""
-        if table_name not in self._tables:
-            if not super().has_table(table_name):
-                return False
-            self._tables.add(table_name)
-        return True
+        """Whether the index database has ``table_name`` (asked at every asset check event,
+        through a new connection), a yes remembered."""
+        ask = partial(super().has_table, table_name)
+        return remembered_yes(self._layout, f"table {table_name}", ask)
+
+    def has_secondary_index(self, name: str) -> bool:
+        """Whether data migration ``name`` is done, a yes remembered."""
+        ask = partial(super().has_secondary_index, name)
+        return remembered_yes(self._layout, f"migration {name}", ask)
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        """Whether ``asset_keys`` has ``column_name`` (asked at every asset event), a yes
+        remembered."""
+        ask = partial(super()._has_asset_key_col_on_connection, conn, column_name)
+        return remembered_yes(self._layout, f"column asset_keys.{column_name}", ask)
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:

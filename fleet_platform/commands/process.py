@@ -126,12 +126,13 @@ def print_summary(warehouse: DeltaWarehouse, out: Callable[[str], None] = print)
             return
         last_ingest = files_daily["ingest_date"].max()
         out(f"\nKPIs of the last ingest date, {last_ingest}:")
-        for path in (
-            "gold/files_daily",
-            "gold/event_delays_daily",
-            "gold/non_standard_dates_daily",
-        ):
-            out(f"{path}:\n{_read(warehouse, path).filter(pl.col('ingest_date') == last_ingest)}")
+        by_ingest_date = {
+            "gold/files_daily": files_daily,
+            "gold/event_delays_daily": _read(warehouse, "gold/event_delays_daily"),
+            "gold/non_standard_dates_daily": _read(warehouse, "gold/non_standard_dates_daily"),
+        }
+        for path, frame in by_ingest_date.items():
+            out(f"{path}:\n{frame.filter(pl.col('ingest_date') == last_ingest)}")
         by_event_date = {
             path: _read(warehouse, path)
             for path in ("gold/events_daily", "gold/vins_daily", "gold/unknown_vins_daily")

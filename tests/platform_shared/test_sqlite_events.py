@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlalchemy as db
 
 from platform_shared.instance import command_instance
 from platform_shared.sqlite_events import KeptOpenSqliteEventLogStorage
@@ -77,6 +78,20 @@ def test_event_databases_write_ahead_without_a_sync_per_commit(home):
         with connection as conn:
             assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL
+
+
+def test_a_new_home_is_created_writing_ahead_and_opens_again(home, tmp_path):
+    command_instance()
+    for database in ("history/runs.db", "history/runs/index.db", "schedules/schedules.db"):
+        with sqlite3.connect(home / database) as conn:
+            assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
+    # only the instance's own connections were set up so: others keep SQLite's defaults
+    with db.create_engine(f"sqlite:///{tmp_path / 'other.db'}").connect() as other:
+        assert other.exec_driver_sql("pragma journal_mode").scalar() == "delete"
+
+    reopened = command_instance()  # the existing home, its index checked as Dagster does
+    run_id = JOB.execute_in_process(instance=reopened).run_id
+    assert dg.DagsterInstance.from_config(str(home)).get_run_by_id(run_id).is_success
 
 
 @dg.asset

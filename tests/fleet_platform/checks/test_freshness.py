@@ -99,6 +99,20 @@ def test_partition_freshness_fails_when_yesterday_is_missing_at_6_and_passes_onc
     assert meta(result, "last_materialized_partition") == "2026-11-20"
 
 
+def test_partition_freshness_finds_the_due_partition_behind_a_later_one(
+    instance: dg.DagsterInstance,
+):
+    materialize(instance, at(21, 5, 30), files_daily, "2026-11-20")
+    materialize(instance, at(21, 6, 30), files_daily, "2026-11-21")  # the latest, not due
+    result = evaluate(instance, at(21, 7), [partition_freshness], [files_daily])
+    result = result["gold/files_daily:freshness_check"]
+    assert result.passed, result.description
+    assert "Partition 2026-11-20 of gold/files_daily was materialized at 2026-11-21 05:30 UTC" in (
+        result.description
+    )
+    assert meta(result, "dagster/last_updated_timestamp") == at(21, 5, 30).timestamp()
+
+
 def test_partition_freshness_deadline_in_another_time_zone(instance: dg.DagsterInstance):
     paris = build_partition_freshness_check([files_daily], "0 8 * * *", "Europe/Paris")
     materialize(instance, at(21, 6, 45), files_daily, "2026-11-20")
