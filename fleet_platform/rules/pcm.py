@@ -57,8 +57,8 @@ _WRONG_TYPE = (
     r'|ts"\s*:\s*(?:[tf{\[]|-?\d+[.eE])'
     r")"
 )
-_TS_KEY = r'[{,]\s*"ts"\s*:'
-_TS_IS_INTEGER = _TS_KEY + r"\s*-?\d"
+# The leftmost match is the first ts key; the group is there when its value is a number.
+_FIRST_TS_DIGIT = r'[{,]\s*"ts"\s*:\s*(-?\d)?'
 # A key may be spelled with \u escapes: such lines are left to the exact path.
 _ESCAPE = "\\u"
 # Stands for an integer time too wide for int64: outside EPOCH_MS_RANGE, so not a time.
@@ -101,12 +101,7 @@ def _decode_bulk(lines: pl.DataFrame, check_json: bool) -> pl.DataFrame:
             pl.col("raw").str.json_decode(_DECODE_AS).alias("json"),
         )
         .unnest("json")
-        .with_columns(ts_searched=_lines_whose_ts_reads_as_an_integer())
-        .with_columns(
-            ts_is_int=pl.col("ts_searched").str.contains(_TS_IS_INTEGER),
-            # more ts keys than one: the raw line can't tell which of them was decoded
-            ts_repeated=pl.col("ts_searched").str.count_matches(_TS_KEY) > 1,
-        )
+        .with_columns(ts_is_int=_ts_is_integer())
         .with_columns(
             ts_text=pl.when(~pl.col("ts_is_int")).then(pl.col("ts")),
             ts_ms=pl.when(pl.col("ts_is_int")).then(pl.col("ts").cast(pl.Int64, strict=False)),
@@ -115,27 +110,25 @@ def _decode_bulk(lines: pl.DataFrame, check_json: bool) -> pl.DataFrame:
     # An integer too wide for int64 decodes as null: rows with a null recv_ts or an
     # integer ts that did not fit (a few, and faults) are decided the exact way too,
     # which costs less than finding 19-digit numbers in every line.
-    unsure = (
-        pl.col("recv_ts").is_null()
-        | (pl.col("ts_is_int") & pl.col("ts_ms").is_null())
-        | pl.col("ts_repeated")
-    )
+    unsure = pl.col("recv_ts").is_null() | (pl.col("ts_is_int") & pl.col("ts_ms").is_null())
     line = ["row_number", "raw"]
     exact = pl.concat([flagged.filter("suspect").select(line), decoded.filter(unsure).select(line)])
     typed = decoded.filter(~unsure).select(pl.col(n).cast(t) for n, t in _FIELDS.items())
     return pl.concat([typed, _decode_exact(exact)]).sort("row_number")
 
 
-def _lines_whose_ts_reads_as_an_integer() -> pl.Expr:
-    """The raw line where the decoded ``ts`` is a string of digits, ``""`` elsewhere.
+def _ts_is_integer() -> pl.Expr:
+    """Whether a decoded line's ``ts`` was a JSON integer rather than a string.
 
-    Decoded as a string, the integer ``12`` and the string ``"12"`` look alike, so only the
-    raw line can tell them apart; searching these few lines instead of every line saves
-    most of that regex's time. ``""`` rather than null: a null hides a string from the
-    result, not from the regex.
+    Decoded as a string, the integer ``12`` and the string ``"12"`` look alike, so the raw
+    line decides: the first ``ts`` key (the one decoded, as the first of repeated keys
+    wins) followed by a digit. Only lines whose ``ts`` reads as an integer are searched,
+    which saves most of the regex's time.
     """
     integer_like = pl.col("ts").str.contains(r"^-?[0-9]+$")
-    return pl.when(integer_like).then(pl.col("raw")).otherwise(pl.lit(""))
+    # "" rather than null elsewhere: a null hides a string from the result, not the regex
+    searched = pl.when(integer_like).then(pl.col("raw")).otherwise(pl.lit(""))
+    return searched.str.extract(_FIRST_TS_DIGIT, 1).is_not_null()
 
 
 def _decode_exact(lines: pl.DataFrame) -> pl.DataFrame:
