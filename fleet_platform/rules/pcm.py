@@ -57,7 +57,8 @@ _WRONG_TYPE = (
     r'|ts"\s*:\s*(?:[tf{\[]|-?\d+[.eE])'
     r")"
 )
-_TS_IS_INTEGER = r'[{,]\s*"ts"\s*:\s*-?\d'
+# The leftmost match is the first ts key; the group is there when its value is a number.
+_FIRST_TS_DIGIT = r'[{,]\s*"ts"\s*:\s*(-?\d)?'
 # A key may be spelled with \u escapes: such lines are left to the exact path.
 _ESCAPE = "\\u"
 # Stands for an integer time too wide for int64: outside EPOCH_MS_RANGE, so not a time.
@@ -90,7 +91,7 @@ def _decode_bulk(lines: pl.DataFrame, check_json: bool) -> pl.DataFrame:
     )
     if check_json:
         suspect = suspect | raw.str.json_path_match("$").is_null()
-    flagged = lines.with_columns(suspect=suspect, ts_is_int=raw.str.contains(_TS_IS_INTEGER))
+    flagged = lines.with_columns(suspect=suspect)
     decoded = (
         flagged.filter(~pl.col("suspect"))
         .select(
@@ -98,9 +99,9 @@ def _decode_bulk(lines: pl.DataFrame, check_json: bool) -> pl.DataFrame:
             "raw",
             pl.lit(False).alias("malformed"),
             pl.col("raw").str.json_decode(_DECODE_AS).alias("json"),
-            "ts_is_int",
         )
         .unnest("json")
+        .with_columns(ts_is_int=_ts_is_integer())
         .with_columns(
             ts_text=pl.when(~pl.col("ts_is_int")).then(pl.col("ts")),
             ts_ms=pl.when(pl.col("ts_is_int")).then(pl.col("ts").cast(pl.Int64, strict=False)),
@@ -114,6 +115,20 @@ def _decode_bulk(lines: pl.DataFrame, check_json: bool) -> pl.DataFrame:
     exact = pl.concat([flagged.filter("suspect").select(line), decoded.filter(unsure).select(line)])
     typed = decoded.filter(~unsure).select(pl.col(n).cast(t) for n, t in _FIELDS.items())
     return pl.concat([typed, _decode_exact(exact)]).sort("row_number")
+
+
+def _ts_is_integer() -> pl.Expr:
+    """Whether a decoded line's ``ts`` was a JSON integer rather than a string.
+
+    Decoded as a string, the integer ``12`` and the string ``"12"`` look alike, so the raw
+    line decides: the first ``ts`` key (the one decoded, as the first of repeated keys
+    wins) followed by a digit. Only lines whose ``ts`` reads as an integer are searched,
+    which saves most of the regex's time.
+    """
+    integer_like = pl.col("ts").str.contains(r"^-?[0-9]+$")
+    # "" rather than null elsewhere: a null hides a string from the result, not the regex
+    searched = pl.when(integer_like).then(pl.col("raw")).otherwise(pl.lit(""))
+    return searched.str.extract(_FIRST_TS_DIGIT, 1).is_not_null()
 
 
 def _decode_exact(lines: pl.DataFrame) -> pl.DataFrame:

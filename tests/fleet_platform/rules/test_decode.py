@@ -101,6 +101,10 @@ def test_a_bom_elsewhere_is_kept():
         ("a\r\nb\nc", ["a", "b", "c"]),
         ("a\n\n\nb", ["a", "", "", "b"]),
         ("a\rb", ["a", "b"]),
+        ("a\r\nb\rc\r\n", ["a", "b", "c", ""]),  # CRLF and a lone CR in one text
+        ("a\r\r\nb", ["a", "", "b"]),  # a lone CR just before a CRLF
+        ("\r\n\r\n", ["", "", ""]),
+        ("a\r", ["a", ""]),
         ("", [""]),
     ],
 )

@@ -139,6 +139,30 @@ def test_blank_lines_are_skipped_and_not_counted():
     ]
 
 
+def test_lone_carriage_returns_end_lines_in_a_file_that_also_has_crlf():
+    a, b, c = line(type="A"), line(type="B"), line(type="C")
+    rows = parse_pcm(f"{a}\r\n{b}\r{c}\r\n")
+    assert rows.select("row_number", "raw", "event_type").rows() == [
+        (1, a, "A"),
+        (2, b, "B"),
+        (3, c, "C"),
+    ]
+
+
+def test_a_ts_of_digits_is_an_integer_only_when_it_is_not_quoted():
+    # Decoded as text, 1795245302123 and "1795245302123" look alike: the line decides,
+    # even when another field holds the same digits, quoted or not.
+    as_int = line(ts=1795245302123, firmware="1795245302123")
+    as_text = line(ts="1795245302123", recv_ts=1795245302123)
+    negative = line(ts=-1000, firmware="-1000")
+    rows = parse_pcm(f"{as_int}\n{as_text}\n{negative}")
+    assert rows.select("event_time", "time_ok", "malformed").rows() == [
+        (EVENT, True, False),
+        (None, False, False),
+        (datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC), True, False),
+    ]
+
+
 def test_a_file_of_blank_lines_has_no_rows():
     assert_frame_equal(parse_pcm("\n  \n\r\n"), expected([]))
 
@@ -265,6 +289,14 @@ ESCAPED_AND_REPEATED_KEYS = [
     pytest.param(
         '{"ts":1795245302123,"vin":"VFE1BUS0000000001","ts":"2026-11-21T07:15:02Z","recv_ts":1,"type":"P"}',
         id="repeated-key-ts-int-then-string",
+    ),
+    pytest.param(
+        '{"ts":"2026-11-21T07:15:02Z","vin":"VFE1BUS0000000001","ts":1795245302123,"recv_ts":1,"type":"P"}',
+        id="repeated-key-ts-string-then-int",
+    ),
+    pytest.param(
+        '{"ts":"1795245302123","vin":"VFE1BUS0000000001","ts":1795245302123,"recv_ts":1,"type":"P"}',
+        id="repeated-key-ts-digits-string-then-int",
     ),
 ]
 
