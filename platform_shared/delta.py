@@ -13,8 +13,10 @@ from typing import TypeVar
 import dagster as dg
 import polars as pl
 from deltalake import ColumnProperties, DeltaTable, WriterProperties
+from deltalake._internal import DeltaFileSystemHandler
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
+from platform_shared.delta_files import write_files
 from platform_shared.storage import StorageRoot
 
 T = TypeVar("T")
@@ -113,11 +115,22 @@ class DeltaWarehouse:
         unindexed: Sequence[str] = (),
     ) -> None:
         """Append rows (creating the table, even from an empty frame, on first write);
-        ``unindexed`` columns get no Parquet statistics."""
-        if frame.is_empty() and self.table(table) is not None:
+        ``unindexed`` columns get no statistics. polars writes the files of an existing
+        table and delta-rs commits them (``platform_shared.delta_files``)."""
+        existing = self.table(table)
+        if existing is None:
+            options = {"partition_by": partition_by} if partition_by else {}
+            self._write(table, frame, "append", options, unindexed)
             return
-        options = {"partition_by": partition_by} if partition_by else {}
-        self._write(table, frame, "append", options, unindexed)
+        if frame.is_empty():
+            return
+        storage = DeltaFileSystemHandler(self.url(table), self._options())
+        actions = write_files(storage, frame, partition_by or [], unindexed)
+        self._retry(
+            lambda: existing.create_write_transaction(
+                actions, mode="append", schema=existing.schema(), partition_by=partition_by
+            )
+        )
 
     def replace_where(
         self,
