@@ -1,10 +1,9 @@
 """From landed bytes to text: empty files, gzip, UTF-8 and the BOM (contracts/fleet.md)."""
 
-import gzip
 import re
-import zlib
 
 import polars as pl
+from isal import igzip, isal_zlib
 
 from fleet_platform.rules.errors import FileRejected
 from fleet_platform.rules.reasons import FileRejection
@@ -18,8 +17,10 @@ def decode_text(data: bytes, compressed: bool) -> str:
         raise FileRejected(FileRejection.EMPTY_FILE, "the file has 0 bytes")
     if compressed:
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as error:
+            # ISA-L's gzip: the same streams as the standard library's (several members,
+            # trailing zeros) at about a third of its CPU (measured on a day's files)
+            data = igzip.decompress(data)
+        except (OSError, EOFError, isal_zlib.error) as error:
             raise FileRejected(
                 FileRejection.CORRUPT_COMPRESSION, f"not a complete gzip stream: {error}"
             ) from None

@@ -126,3 +126,9 @@ def test_lines_handle_lf_crlf_and_cr(text, lines):
 def test_the_first_nonblank_line_is_found_without_splitting(text, first):
     assert first_nonblank_line(text) == first
     assert first == next((line for line in line_series(text) if line.strip()), "")
+
+
+def test_gzip_members_one_after_another_are_one_text():
+    first, second = (gzip.compress(text.encode(), mtime=0) for text in ("a\n", "b\n"))
+    assert decode_text(first + second, compressed=True) == "a\nb\n"
+    assert decode_text(first + b"\0" * 8, compressed=True) == "a\n"  # padding after a stream
