@@ -11,6 +11,8 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	# an editable install compiles none of our own modules: do it once, not on every command
+	$(BIN)/python -m compileall -q fleet_platform asset_register platform_shared
 	touch $@
 
 install: $(BIN)/.installed
