@@ -1,6 +1,7 @@
 """Appends written by polars and committed by delta-rs (``platform_shared.delta_files``):
 the same files' statistics as delta-rs writes, rows read back under filters."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import polars as pl
@@ -114,3 +115,18 @@ def test_appends_to_a_table_on_s3_read_back(bucket):
     both = pl.concat([_rows(0), _rows(10)]).sort("count", nulls_last=True)
     read = warehouse.scan("t", SCHEMA).collect().sort("count", nulls_last=True)
     assert_frame_equal(read, both, check_column_order=False)
+
+
+def test_appends_racing_each_other_all_land(tmp_path):
+    warehouse = _warehouse(tmp_path, "w")
+    warehouse.append("t", _rows(0), ["day"])
+
+    def append_five(offset: int) -> None:
+        for n in range(5):
+            warehouse.append("t", _rows(offset + n), ["day"])
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(append_five, [100, 200]))
+
+    assert warehouse.version("t") == 10
+    assert warehouse.scan("t", SCHEMA).collect().height == 11 * _rows(0).height
