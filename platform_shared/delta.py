@@ -14,7 +14,7 @@ import dagster as dg
 import polars as pl
 from deltalake import ColumnProperties, DeltaTable, WriterProperties
 from deltalake._internal import DeltaFileSystemHandler
-from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, SchemaMismatchError, TableNotFoundError
 
 from platform_shared.delta_files import write_files
 from platform_shared.storage import StorageRoot
@@ -115,8 +115,9 @@ class DeltaWarehouse:
         unindexed: Sequence[str] = (),
     ) -> None:
         """Append rows (creating the table, even from an empty frame, on first write);
-        ``unindexed`` columns get no statistics. polars writes the files of an existing
-        table and delta-rs commits them (``platform_shared.delta_files``)."""
+        ``unindexed`` columns get no Delta statistics. polars writes the files of an
+        existing table and delta-rs commits them (``platform_shared.delta_files``); the rows
+        must have the table's columns, and are cast to its types."""
         existing = self.table(table)
         if existing is None:
             options = {"partition_by": partition_by} if partition_by else {}
@@ -124,13 +125,17 @@ class DeltaWarehouse:
             return
         if frame.is_empty():
             return
+        rows = _as_table(frame, existing, table)
         storage = DeltaFileSystemHandler(self.url(table), self._options())
-        actions = write_files(storage, frame, partition_by or [], unindexed)
-        self._retry(
-            lambda: existing.create_write_transaction(
-                actions, mode="append", schema=existing.schema(), partition_by=partition_by
+        actions = write_files(storage, rows, partition_by or [], unindexed)
+
+        def commit() -> None:
+            latest = self.table(table) or existing  # a retry commits against the newest
+            latest.create_write_transaction(
+                actions, mode="append", schema=latest.schema(), partition_by=partition_by
             )
-        )
+
+        self._retry(commit)
 
     def replace_where(
         self,
@@ -198,6 +203,22 @@ class DeltaWarehouse:
             )
         )
         return int(metrics.get("num_target_rows_updated", 0))
+
+
+def _as_table(frame: pl.DataFrame, existing: DeltaTable, table: str) -> pl.DataFrame:
+    """``frame``'s columns in the table's order and types; a missing or extra column, or a
+    value that doesn't cast, is refused (as delta-rs's own append refuses it)."""
+    schema = pl.scan_delta(existing).collect_schema()
+    missing, extra = set(schema) - set(frame.columns), set(frame.columns) - set(schema)
+    if missing or extra:
+        raise SchemaMismatchError(
+            f"{table}: rows lack {sorted(missing) or 'nothing'} and have extra "
+            f"{sorted(extra) or 'nothing'}"
+        )
+    try:
+        return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+    except pl.exceptions.InvalidOperationError as error:
+        raise SchemaMismatchError(f"{table}: {error}") from error
 
 
 def _merge_predicate(on: list[str]) -> str:

@@ -25,7 +25,8 @@ from deltalake.transaction import AddAction
 # What delta-rs writes (ZSTD level 1, NOTES.md / platform_shared.delta).
 _PARQUET = {"compression": "zstd", "compression_level": 1, "statistics": True}
 _NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-_NO_BOUNDS = (pl.List, pl.Array, pl.Struct, pl.Binary, pl.Null)
+_NO_BOUNDS = (pl.List, pl.Array, pl.Struct, pl.Binary, pl.Null, pl.Categorical, pl.Enum)
+_TEXT_BOUND = 64  # characters, as delta-rs keeps of a text minimum
 
 
 def write_files(
@@ -61,12 +62,11 @@ def _write_file(
     buffer = io.BytesIO()
     rows.write_parquet(buffer, **_PARQUET)
     data = buffer.getvalue()
-    # delta-rs's own stream: its public pyarrow wrapper hands it buffers it refuses
+    # delta-rs's own stream: its public pyarrow wrapper hands it buffers it refuses. Closed
+    # only once written whole: on an object store, closing completes the upload.
     out = storage.open_output_stream(path)
-    try:
-        out.write(data)
-    finally:
-        out.close()
+    out.write(data)
+    out.close()
     return AddAction(
         path=path,
         size=len(data),
@@ -81,9 +81,11 @@ def _partition_text(value: object) -> str | None:
     """A partition value as Delta writes it in ``partitionValues``."""
     if value is None:
         return None
-    if isinstance(value, date | str):
-        return value.isoformat() if isinstance(value, date) else value
-    raise TypeError(f"partition values are dates or text here, not {type(value).__name__}")
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value:
+        return value
+    raise TypeError(f"partition values are dates or non-empty text here, not {value!r}")
 
 
 def file_stats(rows: pl.DataFrame, unindexed: Sequence[str] = ()) -> str:
@@ -98,22 +100,27 @@ def file_stats(rows: pl.DataFrame, unindexed: Sequence[str] = ()) -> str:
     stats: dict[str, Any] = {"numRecords": rows.height, "minValues": {}, "maxValues": {}}
     for name in bounded:
         for side, key in (("min", "minValues"), ("max", "maxValues")):
-            value = _json_value(found[f"{side} {name}"])
+            value = _json_value(found[f"{side} {name}"], upper=side == "max")
             if value is not None:
                 stats[key][name] = value
     stats["nullCount"] = {name: found[f"nulls {name}"] for name in indexed}
     return json.dumps(stats, separators=(",", ":"))
 
 
-def _json_value(value: object) -> object:
-    """A bound as Delta statistics hold it; None for no bound (all null, NaN)."""
+def _json_value(value: object, upper: bool) -> object:
+    """A bound (``upper``: a maximum) as Delta statistics hold it; None for no bound (all
+    null, NaN, a maximum text too long to keep whole)."""
     if isinstance(value, datetime):
         millis = value.microsecond // 1000
         zone = "Z" if value.tzinfo else ""
-        text = value.astimezone(UTC) if value.tzinfo else value
-        return text.strftime("%Y-%m-%dT%H:%M:%S") + (f".{millis:03d}" if millis else "") + zone
+        utc = value.astimezone(UTC) if value.tzinfo else value
+        return utc.strftime("%Y-%m-%dT%H:%M:%S") + (f".{millis:03d}" if millis else "") + zone
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    return value
+    if isinstance(value, str) and len(value) > _TEXT_BOUND:
+        return None if upper else value[:_TEXT_BOUND]  # a prefix is below the value
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    raise TypeError(f"no Delta statistics for a {type(value).__name__} column")

@@ -1,13 +1,17 @@
 """Appends written by polars and committed by delta-rs (``platform_shared.delta_files``):
 the same files' statistics as delta-rs writes, rows read back under filters."""
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import polars as pl
+import pytest
+from deltalake.exceptions import SchemaMismatchError
 from polars.testing import assert_frame_equal
 
 from platform_shared.delta import DeltaWarehouse
+from platform_shared.delta_files import file_stats
 from platform_shared.storage import StorageRoot
 
 SCHEMA = {
@@ -130,3 +134,40 @@ def test_appends_racing_each_other_all_land(tmp_path):
 
     assert warehouse.version("t") == 10
     assert warehouse.scan("t", SCHEMA).collect().height == 11 * _rows(0).height
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda rows: rows.with_columns(extra=pl.lit(1)),
+        lambda rows: rows.drop("text"),
+        lambda rows: rows.with_columns(pl.lit("not a number").alias("count")),
+    ],
+    ids=["extra-column", "missing-column", "value-that-does-not-cast"],
+)
+def test_rows_that_do_not_fit_the_table_are_refused(tmp_path, change):
+    warehouse = _warehouse(tmp_path, "w")
+    warehouse.append("t", _rows(0), ["day"])
+
+    with pytest.raises(SchemaMismatchError, match=r"^t: "):
+        warehouse.append("t", change(_rows(10)), ["day"])
+
+    assert warehouse.version("t") == 0
+
+
+def test_rows_are_cast_to_the_table_types(tmp_path):
+    warehouse = _warehouse(tmp_path, "w")
+    warehouse.append("t", _rows(0), ["day"])
+
+    warehouse.append("t", _rows(10).with_columns(pl.col("count").cast(pl.Int32)), ["day"])
+
+    assert warehouse.scan("t", SCHEMA).collect_schema()["count"] == pl.Int64()
+    assert warehouse.scan("t", SCHEMA).collect().height == 2 * _rows(0).height
+
+
+def test_long_text_bounds_stay_bounds():
+    long_low, long_high = "a" * 100, "é" * 100
+    stats = json.loads(file_stats(pl.DataFrame({"text": [long_low, long_high, "m"]})))
+
+    assert stats["minValues"]["text"] == "a" * 64  # a prefix: still below every value
+    assert "text" not in stats["maxValues"]  # a cut maximum would be below the value

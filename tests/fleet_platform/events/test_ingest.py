@@ -345,8 +345,9 @@ def _bounded(warehouse: DeltaWarehouse, which: Table) -> dict[str, bool]:
 
 
 @CHUNKINGS
-def test_raw_text_and_event_ids_get_no_statistics(landing, warehouse, chunk_bytes):
-    """The first chunk creates the tables (delta-rs writes); later ones append (polars)."""
+def test_raw_text_and_event_ids_get_no_delta_statistics(landing, warehouse, chunk_bytes):
+    """No bounds in the Delta log, which file skipping reads: not for the first chunk, which
+    creates the tables (delta-rs writes), nor for later ones, which append (polars writes)."""
     land_mixed_day(landing)
 
     ingest(landing, warehouse, D1, chunk_bytes=chunk_bytes)
