@@ -8,7 +8,7 @@ import polars as pl
 
 from fleet_platform.engines.base import Aggregation, TableSlice
 from fleet_platform.events.tables import Table
-from fleet_platform.rules.clean import classify
+from fleet_platform.rules.clean import classify, ids_by_source
 from platform_shared.delta import DeltaWarehouse
 
 
@@ -46,9 +46,11 @@ class PolarsEngine:
         """The ids of ``kept`` of these sources (the source is part of an event's identity,
         so no other source's id can repeat one of theirs).
 
-        A slice of a fixed version is read once per day and kept: a run's chunks ask for
-        the same days again and again (measured: re-reading them took a day's second
-        ingest from 2.5 to 5.1 CPU s of classify)."""
+        A slice of a fixed version is read once per day and kept as long as the engine (one
+        partition's ingest): a run's chunks ask for the same days again and again
+        (measured: re-reading them took a day's second ingest from 2.5 to 5.1 CPU s of
+        classify). It holds the ids of every day the partition's events fall on: about
+        130 MB for the day before at 9,000 buses, little for the few late days."""
         if kept.version is None or kept.column is None:
             ids = self.scan(kept).filter(pl.col("source").is_in(sources)).select("event_id")
             return ids.collect()
@@ -65,11 +67,7 @@ class PolarsEngine:
         key = (table.path, version, column, day)
         if key not in self._ids_of_day:
             ids = self.scan(TableSlice.of_days(table, column, [day], version))
-            frame = ids.select("source", "event_id").collect()
-            self._ids_of_day[key] = {
-                str(source): part.select("event_id")
-                for (source,), part in frame.partition_by("source", as_dict=True).items()
-            }
+            self._ids_of_day[key] = ids_by_source(ids.select("source", "event_id").collect())
         return self._ids_of_day[key]
 
     def aggregate(self, build: Aggregation, inputs: Sequence[TableSlice]) -> pl.DataFrame:

@@ -65,17 +65,23 @@ def date_status() -> nw.Expr:
     )
 
 
+def order_key(file_seq: E, row_number: E) -> E:
+    """Processing order (file_seq, row_number) as one integer (a polars or a narwhals
+    expression): file_seq above row_number, which fits while row_number < 2**32."""
+    int64 = nw.Int64 if isinstance(file_seq, nw.Expr) else pl.Int64
+    return file_seq.cast(int64) * _ROW_NUMBER_SPAN + row_number
+
+
 def is_first_in_order() -> nw.Expr:
     """True on the first row of its ``event_id`` in processing order (file_seq, row_number).
 
     Written as "its order key is the smallest of its identity" rather than
     ``is_first_distinct().over(order_by=...)``: it needs no row order, so it runs as one
     grouped minimum on any engine (Spark frames have no order; polars rows, which are in
-    order, take :func:`_first_of_id`'s cheaper path). The key packs file_seq above
-    row_number, which fits while row_number < 2**32.
+    order, take :func:`_first_of_id`'s cheaper path).
     """
-    order_key = nw.col("file_seq").cast(nw.Int64) * _ROW_NUMBER_SPAN + nw.col("row_number")
-    return order_key == order_key.min().over("event_id")
+    key = order_key(nw.col("file_seq"), nw.col("row_number"))
+    return key == key.min().over("event_id")
 
 
 # --- the engine-specific rules, polars ------------------------------------------------
@@ -119,6 +125,13 @@ def _engine_rules(frame: nw.LazyFrame) -> tuple[EngineRule, EngineRule]:
 
         return spark.event_id, spark.delay_s
     raise NotImplementedError(f"no event_id / delay_s for {frame.implementation}")
+
+
+def ids_by_source(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The rows' ``event_id``s per source. The source is part of an event's identity, so a
+    batch's ids need looking up among its own sources' ids only."""
+    parts = rows.select("source", "event_id").partition_by("source", as_dict=True)
+    return {str(source): part.select("event_id") for (source,), part in parts.items()}
 
 
 def _apply(frame: nw.LazyFrame, rule: EngineRule) -> nw.LazyFrame:
@@ -198,8 +211,8 @@ def _in_processing_order(rows: pl.DataFrame) -> pl.DataFrame:
     """The rows sorted by (file_seq, row_number), unless they already are (as the ingest
     hands them over: checking costs a pass over two integer columns, sorting copies every
     column)."""
-    order_key = rows["file_seq"].cast(pl.Int64) * _ROW_NUMBER_SPAN + rows["row_number"]
-    return rows if order_key.is_sorted() else rows.sort(ORDER)
+    key = rows.select(order_key(pl.col("file_seq"), pl.col("row_number"))).to_series()
+    return rows if key.is_sorted() else rows.sort(ORDER)
 
 
 def classify(

@@ -50,8 +50,9 @@ def rfc3339_utc(text: pl.Expr) -> pl.Expr:
     # An empty string costs the general conversion less than a null, and gives null too.
     others = pl.when(other).then(text).otherwise(pl.lit(""))
     utc = pl.when(other).then(_general_rfc3339_utc(others)).otherwise(_common_utc())
-    # ``text`` names ``utc`` as the caller's column; it joins as the last field.
-    return fields.struct.with_fields(utc).struct[1 + len(parts)]
+    result = fields.struct.with_fields(rfc3339_utc=utc).struct.field("rfc3339_utc")
+    name = text.meta.output_name(raise_if_undetermined=False)
+    return result.alias(name) if name else result  # the caller's column name, as before
 
 
 def _local_whole_seconds(text: pl.Expr) -> pl.Expr:

@@ -337,3 +337,18 @@ def test_future_and_before_2000_rows_are_kept_and_deduplicated_like_any_other():
 
 def test_an_empty_batch_classifies_to_nothing():
     assert run(batch()).height == 0
+
+
+def test_rows_already_in_order_classify_as_when_sorted_first():
+    rows = batch(
+        [parsed(raw="a"), parsed(raw="b", event_type="OTHER"), parsed(raw="c")],
+        [parsed(raw="d"), parsed(raw="e", vin="x")],
+    )
+    assert run(rows, eager=True).equals(run(rows.reverse(), eager=True))
+    assert run(rows, eager=True)["fate"].to_list() == [
+        "clean",
+        "clean",
+        "duplicate",
+        "duplicate",
+        "rejected",
+    ]

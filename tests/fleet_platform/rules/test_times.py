@@ -6,6 +6,7 @@ anything that is not a valid time in the format is null (``unparseable_time``).
 conversion; these tests hold both routes to the same results."""
 
 import itertools
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
@@ -150,3 +151,17 @@ def test_the_result_keeps_the_callers_column_name():
     replaced = frame.with_columns(rfc3339_utc(pl.col("ts")), renamed=rfc3339_utc(pl.col("ts")))
     assert replaced.columns == ["ts", "renamed"]
     assert replaced["ts"].equals(replaced["renamed"].alias("ts"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["rfc3339_text", "rfc3339_common", "rfc3339_local", "rfc3339_length", "rfc3339_utc", "x"],
+)
+def test_any_column_name_converts(name):
+    frame = pl.DataFrame({name: ["2026-11-30T12:02:39.500+01:00", "2026-11-30t12:02:39Z"]})
+    converted = frame.select(rfc3339_utc(pl.col(name)))
+    assert converted.columns == [name]
+    assert converted[name].to_list() == [
+        datetime(2026, 11, 30, 11, 2, 39, 500_000, tzinfo=UTC),
+        datetime(2026, 11, 30, 12, 2, 39, tzinfo=UTC),
+    ]
