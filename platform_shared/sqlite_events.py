@@ -46,6 +46,8 @@ def write_ahead(connection: SqliteConnection, _record: object) -> None:
     only, SQLite's advice for WAL: a crash can't corrupt the database, a power cut may lose
     its last commits.
     """
+    if not isinstance(connection, SqliteConnection):  # :func:`writing_ahead` sees every pool's
+        return
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
 
