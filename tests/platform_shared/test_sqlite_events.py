@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as db
 
 from platform_shared.instance import command_instance
-from platform_shared.sqlite_events import KeptOpenSqliteEventLogStorage
+from platform_shared.sqlite_events import KeptOpenSqliteEventLogStorage, write_ahead
 from platform_shared.sqlite_runs import PooledSqliteRunStorage
 
 
@@ -109,3 +109,11 @@ def test_a_commands_steps_print_to_its_terminal_and_dagster_dev_still_captures(h
     assert not (home / "storage" / run_id).exists()  # no captured copy of it
     webserver = dg.DagsterInstance.from_config(str(home))  # dagster dev's view of the home
     assert type(webserver.compute_log_manager).__name__ == "LocalComputeLogManager"
+
+
+def test_write_ahead_leaves_other_databases_connections_alone():
+    class OtherDriver:  # another DBAPI's connection, met while an instance is being built
+        def execute(self, statement: str) -> None:
+            raise AssertionError(f"sent {statement!r} to a database that isn't SQLite")
+
+    write_ahead(OtherDriver(), None)
