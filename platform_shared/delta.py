@@ -129,8 +129,11 @@ class DeltaWarehouse:
         storage = DeltaFileSystemHandler(self.url(table), self._options())
         actions = write_files(storage, rows, partition_by or [], unindexed)
 
+        first = iter([existing])
+
         def commit() -> None:
-            latest = self.table(table) or existing  # a retry commits against the newest
+            # the table as opened for this append; after a lost commit, its newest version
+            latest = next(first, None) or self.table(table) or existing
             latest.create_write_transaction(
                 actions, mode="append", schema=latest.schema(), partition_by=partition_by
             )
