@@ -13,7 +13,6 @@ from typing import TypeVar
 import dagster as dg
 import polars as pl
 from deltalake import ColumnProperties, DeltaTable, WriterProperties
-from deltalake._internal import DeltaFileSystemHandler
 from deltalake.exceptions import CommitFailedError, SchemaMismatchError, TableNotFoundError
 
 from platform_shared.delta_files import write_files
@@ -126,8 +125,7 @@ class DeltaWarehouse:
         if frame.is_empty():
             return
         rows = _as_table(frame, existing, table)
-        storage = DeltaFileSystemHandler(self.url(table), self._options())
-        actions = write_files(storage, rows, partition_by or [], unindexed)
+        actions = write_files(self.url(table), self._options(), rows, partition_by or [], unindexed)
 
         first = iter([existing])
 

@@ -3,9 +3,17 @@
 delta-rs's own writer spends more CPU than polars' Parquet writer on the same rows (a
 silver chunk: about a fifth more; bronze, mostly raw text: the same; bench/README.md), and
 appends are most of what the ingest writes. So an append to an existing table writes one
-file per partition with polars and commits the files as add actions, each with the statistics delta-rs writes itself: ``numRecords`` and, for every
-column but the ``unindexed`` ones, its minimum, maximum and null count (timestamps
-truncated to milliseconds, as delta-rs does and its readers expect).
+file per partition with polars and commits the files as add actions, each with Delta
+statistics as delta-rs writes them: ``numRecords`` and, for every column but the
+``unindexed`` ones, its minimum, maximum and null count. Timestamps are truncated to
+milliseconds, as delta-rs does and its readers expect; a text bound longer than
+``_TEXT_BOUND`` characters is cut (a minimum) or left out (a maximum). The Parquet files
+themselves carry polars' statistics for every column. A file written before a commit that
+fails is never referenced; Delta's vacuum removes it.
+
+The files are written through delta-rs's own object store (``DeltaFileSystemHandler``,
+from its internal module: the public pyarrow wrapper around it hands it buffers it
+refuses), so they go where the table is, with the table's storage options.
 """
 
 import io
@@ -30,13 +38,15 @@ _TEXT_BOUND = 64  # characters, as delta-rs keeps of a text minimum
 
 
 def write_files(
-    storage: DeltaFileSystemHandler,
+    table_url: str,
+    storage_options: dict[str, str] | None,
     frame: pl.DataFrame,
     partition_by: Sequence[str],
     unindexed: Sequence[str],
 ) -> list[AddAction]:
     """Write ``frame`` as one Parquet file per partition below the table's root; returns
     the add actions that commit them."""
+    storage = DeltaFileSystemHandler(table_url, storage_options)
     if not partition_by:
         return [_write_file(storage, {}, frame, unindexed)]
     parts = frame.partition_by(
@@ -62,8 +72,7 @@ def _write_file(
     buffer = io.BytesIO()
     rows.write_parquet(buffer, **_PARQUET)
     data = buffer.getvalue()
-    # delta-rs's own stream: its public pyarrow wrapper hands it buffers it refuses. Closed
-    # only once written whole: on an object store, closing completes the upload.
+    # closed only once written whole: on an object store, closing completes the upload
     out = storage.open_output_stream(path)
     out.write(data)
     out.close()
