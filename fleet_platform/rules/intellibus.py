@@ -8,7 +8,7 @@ import polars as pl
 
 from fleet_platform.rules.decode import first_nonblank_line
 from fleet_platform.rules.errors import FileRejected
-from fleet_platform.rules.parsed import finish, numbered_lines
+from fleet_platform.rules.parsed import blank_expr, finish, numbered_lines
 from fleet_platform.rules.reasons import FileRejection
 from fleet_platform.rules.schema import UTC_TIME
 from fleet_platform.rules.times import paris_local_utc
@@ -25,8 +25,7 @@ _DECIMAL = r"^[+-]?\d+(?:[,.]\d+)?$"
 
 
 def _blank(name: str) -> pl.Expr:
-    """Absent or empty: the fields are stripped already."""
-    return pl.col(name).is_null() | (pl.col(name) == "")
+    return blank_expr(pl.col(name), stripped=True)  # the fields are stripped first
 
 
 # Built once, not for every file: building them cost about a quarter of a small file's

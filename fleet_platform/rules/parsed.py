@@ -28,6 +28,8 @@ def blank(text: object) -> bool:
     return text is None or (isinstance(text, str) and not text.strip())
 
 
-def blank_expr(column: pl.Expr) -> pl.Expr:
-    """Vectorised :func:`blank` for a string column."""
-    return column.is_null() | (column.str.strip_chars() == "")
+def blank_expr(column: pl.Expr, stripped: bool = False) -> pl.Expr:
+    """Vectorised :func:`blank` for a string column (``stripped``: its white space is
+    stripped already, so it is not stripped again)."""
+    text = column if stripped else column.str.strip_chars()
+    return column.is_null() | (text == "")
