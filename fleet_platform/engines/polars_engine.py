@@ -8,7 +8,7 @@ import polars as pl
 
 from fleet_platform.engines.base import Aggregation, TableSlice
 from fleet_platform.events.tables import Table
-from fleet_platform.rules.clean import classify, ids_by_source
+from fleet_platform.rules.clean import classify, ids_by_source, ids_of_sources
 from platform_shared.delta import DeltaWarehouse
 
 
@@ -57,8 +57,7 @@ class PolarsEngine:
         by_source = [
             self._ids_by_source(kept.table, kept.version, kept.column, day) for day in kept.days
         ]
-        empty = pl.DataFrame(schema={"event_id": pl.String()})
-        return pl.concat([empty, *(ids[s] for ids in by_source for s in sources if s in ids)])
+        return ids_of_sources(by_source, sources)
 
     def _ids_by_source(
         self, table: Table, version: int, column: str, day: date

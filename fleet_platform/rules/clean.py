@@ -10,7 +10,7 @@ need what narwhals can't say on Spark (epoch microseconds: ``dt.timestamp`` /
 :mod:`fleet_platform.engines.spark_rules` for Spark. :func:`classify` is the polars entry point.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -127,11 +127,22 @@ def _engine_rules(frame: nw.LazyFrame) -> tuple[EngineRule, EngineRule]:
     raise NotImplementedError(f"no event_id / delay_s for {frame.implementation}")
 
 
+NO_IDS = pl.DataFrame(schema={"event_id": pl.String()})
+
+
 def ids_by_source(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The rows' ``event_id``s per source. The source is part of an event's identity, so a
-    batch's ids need looking up among its own sources' ids only."""
+    batch's ids need looking up among its own sources' ids only (:func:`ids_of_sources`)."""
     parts = rows.select("source", "event_id").partition_by("source", as_dict=True)
     return {str(source): part.select("event_id") for (source,), part in parts.items()}
+
+
+def ids_of_sources(
+    by_source: Iterable[Mapping[str, pl.DataFrame]], sources: Iterable[str]
+) -> pl.DataFrame:
+    """The ids of these sources in frames split by :func:`ids_by_source`."""
+    wanted = list(sources)
+    return pl.concat([NO_IDS, *(ids[s] for ids in by_source for s in wanted if s in ids)])
 
 
 def _apply(frame: nw.LazyFrame, rule: EngineRule) -> nw.LazyFrame:
