@@ -129,19 +129,14 @@ def test_recv_ts_is_epoch_milliseconds_utc():
     assert rows["received_time"].to_list() == [datetime(2026, 11, 21, 7, 20, tzinfo=UTC)]
 
 
-def test_blank_lines_are_skipped_and_not_counted():
+@pytest.mark.parametrize(
+    "layout",
+    ["\n{a}\n\n   \n\t\n{b}\r\n\r\n{c}\n\n", "{a}\r\n{b}\r{c}\r\n"],
+    ids=["blank-lines-skipped-and-not-counted", "lone-cr-ends-a-line-beside-crlf"],
+)
+def test_lines_are_numbered_whatever_ends_them(layout):
     a, b, c = line(type="A"), line(type="B"), line(type="C")
-    rows = parse_pcm(f"\n{a}\n\n   \n\t\n{b}\r\n\r\n{c}\n\n")
-    assert rows.select("row_number", "raw", "event_type").rows() == [
-        (1, a, "A"),
-        (2, b, "B"),
-        (3, c, "C"),
-    ]
-
-
-def test_lone_carriage_returns_end_lines_in_a_file_that_also_has_crlf():
-    a, b, c = line(type="A"), line(type="B"), line(type="C")
-    rows = parse_pcm(f"{a}\r\n{b}\r{c}\r\n")
+    rows = parse_pcm(layout.format(a=a, b=b, c=c))
     assert rows.select("row_number", "raw", "event_type").rows() == [
         (1, a, "A"),
         (2, b, "B"),
