@@ -6,13 +6,13 @@ on one thread (the reference) and on two (``--threads 2``, as the pipeline reads
 """
 
 import argparse
-import gzip
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
+from isal import igzip, isal_zlib
 
 _PCM = pl.Struct(
     {
@@ -33,7 +33,7 @@ _RFC3339 = "%Y-%m-%dT%H:%M:%S%.f%:z"
 def _text(path: Path) -> str:
     data = path.read_bytes()
     if path.name.endswith(".gz"):
-        data = gzip.decompress(data)
+        data = igzip.decompress(data)  # ISA-L, as the pipeline: the fastest gzip at hand
     return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
 
 
@@ -90,7 +90,7 @@ def _parse_file(source: str, path: Path) -> int:
     """Events in one landed file (0 for a file the floor can't read)."""
     try:
         text = _text(path)
-    except (OSError, EOFError, gzip.BadGzipFile):  # corrupt: rejected, nothing to parse
+    except (OSError, EOFError, isal_zlib.error):  # corrupt: rejected, nothing to parse
         return 0
     try:
         return len(PARSERS[source](text))

@@ -95,14 +95,17 @@ def _split_fields(lines: pl.DataFrame, header: list[str], maybe_quoted: bool) ->
     Lines are split in bulk, then those with quotes (only if ``maybe_quoted``) again by csv."""
     width = len(header)
     at = {name: header.index(name) for name in REQUIRED_COLUMNS}
-    # One field more than the header: not null when the line has too many.
-    split = lines.select("row_number", "raw", split=pl.col("raw").str.split_exact(";", width))
+    # One field more than the header: not null when the line has too many. Unnesting the
+    # struct costs less than reading its fields one by one.
+    split = lines.select(
+        "row_number", "raw", pl.col("raw").str.split_exact(";", width).alias("split")
+    ).unnest("split")
+    field = [f"field_{index}" for index in range(width + 1)]
     fields = split.select(
         "row_number",
         "raw",
-        malformed=pl.col("split").struct[width - 1].is_null()
-        | pl.col("split").struct[width].is_not_null(),
-        **{name: pl.col("split").struct[index] for name, index in at.items()},
+        malformed=pl.col(field[width - 1]).is_null() | pl.col(field[width]).is_not_null(),
+        **{name: pl.col(field[index]) for name, index in at.items()},
     )
     if maybe_quoted:
         fields = _resplit_quoted(fields, width, at)

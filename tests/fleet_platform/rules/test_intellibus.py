@@ -213,6 +213,27 @@ def test_quoted_and_plain_lines_of_one_file_keep_their_order_and_their_own_field
     ]
 
 
+@pytest.mark.parametrize(
+    ("quoted", "expected"),
+    [
+        # a quoted field past the required ones: csv changes ``malformed`` alone
+        (f'{VIN};21/11/2026;08:15:02;ODO;1,5;km;"78; 79"', (VIN, "ODO", 1.5, False)),
+        # a quote inside a field: csv splits as the bulk split did, nothing changes
+        (f'{VIN};21/11/2026;08:15:02;O"D"O;1,5;km;x', (VIN, 'O"D"O', 1.5, False)),
+        # a quoted required field: csv changes that field
+        (f'"{VIN}";21/11/2026;08:15:02;ODO;1,5;km;x', (VIN, "ODO", 1.5, False)),
+    ],
+)
+def test_a_quoted_line_among_plain_ones_gets_the_fields_csv_gives_it(quoted, expected):
+    plain = f"{VIN};21/11/2026;08:15:01;A;1;km;x"
+    rows = parse(f"{HEADER};LIGNE\n{plain}\n{quoted}\n{plain}\n")
+    assert rows.select("vin", "event_type", "odometer_km", "malformed").rows() == [
+        (VIN, "A", 1.0, False),
+        expected,
+        (VIN, "A", 1.0, False),
+    ]
+
+
 def test_a_quote_left_open_ends_with_its_line():
     left_open = f'{VIN};21/11/2026;08:15:01;"DOOR;1;km'
     rows = parse(f'{HEADER}\n{left_open}\n{VIN};21/11/2026;08:15:02;"ODO";2;km\n')
