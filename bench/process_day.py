@@ -94,6 +94,8 @@ def main() -> None:
     parser.add_argument("--fault-rate", type=float, default=0.001)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     day = simulated_day(args.buses, args.days, args.fault_rate)
     rounds: list[dict[str, Measurement]] = []
