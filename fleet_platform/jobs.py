@@ -17,11 +17,14 @@ _run_tags = {COMPUTE_PROFILE_TAG: fleet_settings().compute_profile}
 
 process_landed_files = dg.define_asset_job(
     PROCESS_JOB,
-    selection=dg.AssetSelection.groups("fleet")
-    - dg.AssetSelection.assets(REFERENCE_KEY, key_of(USAGE)),
+    # The reference first, so that the day's unknown VINs are found against its latest
+    # version (about 0.1 s a run, and one run fewer for `fleet-platform process`).
+    selection=dg.AssetSelection.groups("fleet") - dg.AssetSelection.assets(key_of(USAGE)),
     partitions_def=ingest_days,
     tags=_run_tags,
-    description="Ingest one day's landed files and rebuild that day's KPI rows.",
+    description=(
+        "Read the fleet reference, ingest one day's landed files and rebuild that day's KPI rows."
+    ),
 )
 refresh_reference = dg.define_asset_job(
     REFERENCE_JOB,

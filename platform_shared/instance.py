@@ -10,6 +10,7 @@ import os
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
+from platform_shared.alembic_scripts import read_alembic_scripts_once
 from platform_shared.paths import data_dir
 from platform_shared.sqlite_events import writing_ahead
 
@@ -45,8 +46,10 @@ def command_instance() -> dg.DagsterInstance:
     connections open (:mod:`platform_shared.sqlite_events`) and its run storage pools them
     (:mod:`platform_shared.sqlite_runs`), and its steps' stdout and stderr go to the
     terminal only; ``dagster dev`` opens the same home with Dagster's plain storage and
-    captures its own runs' output.
+    captures its own runs' output. Either way Alembic's scripts are read once
+    (:mod:`platform_shared.alembic_scripts`).
     """
+    read_alembic_scripts_once()
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     home = data_dir() / "dagster_home"

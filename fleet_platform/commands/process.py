@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import polars as pl
 
-from fleet_platform.assets_common import REFERENCE_KEY
 from fleet_platform.events.pending import ledger_totals, pending_partitions
 from fleet_platform.jobs import PROCESS_JOB, REFERENCE_JOB, USAGE_JOB
 from fleet_platform.kpis.tables import GOLD_TABLES
@@ -57,7 +56,8 @@ def process_landed(
     instance: dg.DagsterInstance,
     out: Callable[[str], None] = print,
 ) -> ProcessReport:
-    """Materialise the reference, every partition with unseen files, and today's usage."""
+    """Materialise every partition with unseen files (each run reads the reference first;
+    with none, the reference alone), then today's usage."""
     settings = fleet_settings()
     today = datetime.now(UTC).date()
     report = ProcessReport()
@@ -70,9 +70,8 @@ def process_landed(
         out(f"skipping {day}: before FLEET_START_DATE {first} ({len(pending[day])} files)")
         report.skipped.append(day)
     to_process = sorted(day for day in pending if day >= first)
-    # A partition's run rolls the event-date KPIs up again: the reference run need not.
-    only_reference = {"asset_selection": [REFERENCE_KEY]} if to_process else {}
-    if not _run(defs, REFERENCE_JOB, instance, partition_key=today.isoformat(), **only_reference):
+    # A partition's run reads the reference first: with nothing to process, refresh it alone.
+    if not to_process and not _run(defs, REFERENCE_JOB, instance, partition_key=today.isoformat()):
         report.failed_runs.append(REFERENCE_JOB)
     for day in to_process:
         out(f"processing {day}: {len(pending[day])} new file versions")

@@ -17,6 +17,7 @@ from fleet_platform.engines.resources import PolarsEngineResource
 from fleet_platform.events.assets import landed_events, vehicles
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.landing.resource import LandingResource
+from fleet_platform.usage.assets import processing_usage_daily
 from platform_shared.delta import WarehouseResource
 
 DAY = date(2026, 11, 20)
@@ -238,3 +239,29 @@ def test_a_changed_reference_brings_vin_known_and_the_kpis_up_to_date(
     assert read(warehouse, "gold/unknown_vins").is_empty()
     meta = refresh.asset_materializations_for_node("reference__vehicles")[0].metadata
     assert meta["vins_changed"].value == 1
+
+
+def test_the_partition_job_reads_the_reference_before_its_ingest(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "warehouse"
+    resources = {
+        "landing": LandingResource(url=str(landing)),
+        "warehouse": WarehouseResource(url=str(warehouse)),
+        "engine": PolarsEngineResource(),
+    }
+    with dg.instance_for_test() as instance:
+        # the selection of the process_landed_files job, on a warehouse with no reference yet
+        result = dg.materialize(
+            [vehicles, landed_events, *gold_assets, processing_usage_daily],
+            selection=jobs.process_landed_files.selection,
+            resources=resources,
+            instance=instance,
+            partition_key=DAY.isoformat(),
+        )
+    assert result.success
+    assert result.asset_materializations_for_node("reference__vehicles")
+    silver = read(warehouse, "silver/bus_events")
+    assert dict(silver.select("vin", "vin_known").unique().iter_rows()) == {
+        KNOWN: True,
+        UNKNOWN: False,
+    }
+    assert read(warehouse, "gold/vins_daily").rows() == [(DAY, 2, 1, 1)]

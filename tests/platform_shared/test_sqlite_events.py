@@ -117,3 +117,24 @@ def test_write_ahead_leaves_other_databases_connections_alone():
             raise AssertionError(f"sent {statement!r} to a database that isn't SQLite")
 
     write_ahead(OtherDriver(), None)
+
+
+def test_alembic_scripts_are_read_once_and_every_database_is_at_dagsters_head(home):
+    from alembic.script import ScriptDirectory
+    from dagster._core.storage.event_log.sqlite import sqlite_event_log
+    from dagster._core.storage.runs.sqlite import sqlite_run_storage
+    from dagster._core.storage.sql import get_alembic_config
+
+    instance = command_instance()
+    JOB.execute_in_process(instance=instance)
+    configs = [
+        get_alembic_config(module.__file__) for module in (sqlite_run_storage, sqlite_event_log)
+    ]
+    scripts = {id(ScriptDirectory.from_config(config)) for config in configs}
+    assert len(scripts) == 1  # the storages' configs share one script location, one map
+    head = ScriptDirectory.from_config(configs[0]).get_current_head()
+    for database in ("history/runs.db", "history/runs/index.db", "schedules/schedules.db"):
+        with sqlite3.connect(home / database) as conn:
+            assert conn.execute("select version_num from alembic_version").fetchone() == (head,)
+    # Dagster's own storage (as `dagster dev` opens the home) finds nothing to migrate
+    assert dg.DagsterInstance.from_config(str(home)).get_run_records()
