@@ -1,7 +1,7 @@
 """Benchmark: ``fleet-platform process`` on a simulated day against the parse-only floor.
 
     .venv/bin/python bench/process_day.py [--buses 9000] [--days 1] [--fault-rate 0.001]
-                                          [--rounds 3]
+                                          [--rounds 5]
 
 Simulates the day once (kept under ``bench/data/``), then runs ``--rounds`` rounds, each
 alternative in its own process so that peak memory is measured per alternative: the floor
@@ -92,7 +92,7 @@ def main() -> None:
     parser.add_argument("--buses", type=int, default=9000)
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--fault-rate", type=float, default=0.001)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
