@@ -127,13 +127,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"asset-register: {error}", file=sys.stderr)
         return EXIT_FAILED
     day = args.date or _today(settings)
-    outcome = run_sync(
-        build_definitions(settings),
-        day,
-        args.allow_mass_retire,
-        command_instance(),
-        args.log_level.upper(),
-    )
+    with command_instance() as instance:  # closed at the end, as fleet-platform's
+        outcome = run_sync(
+            build_definitions(settings),
+            day,
+            args.allow_mass_retire,
+            instance,
+            args.log_level.upper(),
+        )
     summary = ", ".join(f"{k} {v}" for k, v in outcome.counts.items())
     print(f"asset-register sync {day} ({settings.deployment}, system {settings.system}): {summary}")
     if outcome.exit_code == EXIT_OK:

@@ -69,7 +69,8 @@ def _process(args: argparse.Namespace) -> int:
 
         defs = fleet_definitions(args.landing, args.warehouse)
         instance = command_instance()
-    report = process_landed(defs, instance)
+    with instance:  # closed at the end: its databases checkpointed for other readers
+        report = process_landed(defs, instance)
     if not report.ok:
         print(f"failed runs: {', '.join(report.failed_runs)}", file=sys.stderr)
         return 1

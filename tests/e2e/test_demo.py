@@ -90,6 +90,13 @@ def test_gold_counts_equal_what_the_simulator_injected(demo):
     assert usage["runs"].sum() >= 1 and (usage["cost_eur"] > 0).all()
 
 
+def test_the_run_history_is_closed_when_the_commands_end(demo):
+    # closed, not just left: SQLite folds each database's write-ahead log back into it
+    home = demo[2].parent / "dagster_home"
+    assert list(home.rglob("*.db"))
+    assert not list(home.rglob("*.db-wal")), "a command left its run history open"
+
+
 def test_processing_again_changes_nothing(demo):
     _, _, warehouse, env = demo
     names = ("files_daily", "rejected_rows_daily", "events_daily", "vins_daily", "unknown_vins")
