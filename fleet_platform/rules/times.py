@@ -92,7 +92,7 @@ def _byte(word: pl.Expr, index: int) -> pl.Expr:
 
 def _digit(word: pl.Expr, index: int) -> pl.Expr:
     """The ASCII digit at byte ``index`` from the end: ``'0'``-``'9'`` are 0x30-0x39."""
-    return (word // 256**index) % 16
+    return _byte(word, index) % 16
 
 
 def _general_rfc3339_utc(text: pl.Expr) -> pl.Expr:
