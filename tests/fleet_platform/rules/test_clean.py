@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from fleet_platform.rules.clean import classify
+from fleet_platform.rules.clean import classify, first_distinct
 from fleet_platform.rules.intellibus import parse_intellibus
 from fleet_platform.rules.pcm import parse_pcm
 from fleet_platform.rules.rfms import parse_rfms
@@ -352,3 +352,32 @@ def test_rows_already_in_order_classify_as_when_sorted_first():
         "duplicate",
         "rejected",
     ]
+
+
+@pytest.fixture
+def colliding_hashes(monkeypatch):
+    """Every id hashes to 0: polars compares ids by their 64-bit hashes first, so this
+    leaves every decision to the exact comparison of the strings."""
+
+    def constant(self, *args, **kwargs):
+        return pl.repeat(0, self.len(), dtype=pl.UInt64, eager=True)
+
+    monkeypatch.setattr(pl.Series, "hash", constant)
+    monkeypatch.setattr(pl.Expr, "hash", lambda self, *a, **k: pl.lit(0, pl.UInt64))
+
+
+@pytest.mark.parametrize("collide", [False, True], ids=["hashes", "colliding hashes"])
+def test_first_distinct_is_the_first_occurrence_of_each_id(collide, request):
+    if collide:
+        request.getfixturevalue("colliding_hashes")
+    ids = pl.Series("event_id", ["a", "b", None, "a", "c", None, "b", "b", "d"])
+    expected = [True, True, True, False, True, False, False, False, True]
+    assert first_distinct(ids).to_list() == expected
+
+
+def test_duplicates_are_found_by_id_when_hashes_collide(colliding_hashes):
+    other = expected_id("pcm", VIN, "2026-11-21T07:15:03.000000Z", "POSITION")
+    rows = batch([parsed(raw="a"), parsed(raw="b", event_type="OTHER"), parsed(raw="c")])
+    assert run(rows, kept_ids=[other])["fate"].to_list() == ["clean", "clean", "duplicate"]
+    earlier = run(batch([parsed()]))["event_id"].item()
+    assert run(batch([parsed()]), kept_ids=[other, earlier])["fate"].to_list() == ["duplicate"]
