@@ -380,7 +380,7 @@ def _status_texts(text: str) -> pl.Series | None:
         texts = _statuses(text, walker)
     except FileRejected:
         return None
-    return texts if walker.arrays == 1 else None  # type: ignore[return-value]
+    return texts if walker.arrays == 1 and isinstance(texts, pl.Series) else None
 
 
 def _decoded(statuses: pl.LazyFrame) -> pl.DataFrame:
