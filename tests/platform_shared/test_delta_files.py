@@ -121,6 +121,26 @@ def test_appends_to_a_table_on_s3_read_back(bucket):
     assert_frame_equal(read, both, check_column_order=False)
 
 
+def test_text_partitions_that_need_quoting_land_where_delta_rs_puts_them(tmp_path):
+    ours, theirs = _warehouse(tmp_path, "ours"), _warehouse(tmp_path, "theirs")
+    rows = _rows(0).with_columns(name=pl.Series(["a b", "x/y%z", "plain", "a b", "é", "z"]))
+    for warehouse in (ours, theirs):
+        warehouse.append("t", rows, ["name"])  # created by delta-rs
+    ours.append("t", rows, ["name"])  # polars writes the files in place
+    theirs._write("t", rows, "append", {"partition_by": ["name"]})  # delta-rs alone
+
+    def folders(warehouse: DeltaWarehouse) -> set[str]:
+        root = tmp_path / warehouse.root.path.rsplit("/", 1)[-1] / "t"
+        return {path.parent.name for path in root.rglob("*.parquet")}
+
+    assert folders(ours) == folders(theirs)
+    for warehouse in (ours, theirs):
+        read = warehouse.scan("t", SCHEMA).collect().sort("count", "name")
+        assert_frame_equal(
+            read, pl.concat([rows, rows]).sort("count", "name"), check_column_order=False
+        )
+
+
 def test_appends_racing_each_other_all_land(tmp_path):
     warehouse = _warehouse(tmp_path, "w")
     warehouse.append("t", _rows(0), ["day"])
