@@ -15,24 +15,19 @@ import polars as pl
 from deltalake import ColumnProperties, DeltaTable, WriterProperties
 from deltalake.exceptions import CommitFailedError, SchemaMismatchError, TableNotFoundError
 
-from platform_shared.delta_files import write_files
+from platform_shared.delta_files import Codec, write_files
 from platform_shared.storage import StorageRoot
 
 T = TypeVar("T")
 _COMMIT_ATTEMPTS = 5
-# ZSTD level 1: measured here slightly faster than delta-rs's default and half the bytes
-# for raw text (bronze), which is what S3 bills.
-_COMPRESSION = {"compression": "ZSTD", "compression_level": 1}
-_WRITER = WriterProperties(**_COMPRESSION)
 
 
-def _writer(unindexed: Sequence[str]) -> WriterProperties:
+def _writer(unindexed: Sequence[str], codec: Codec = Codec.ZSTD) -> WriterProperties:
     """Parquet statistics cost a comparison per value: none for ``unindexed`` columns
     (long or random text nobody filters on; measured 8 to 14 % of a write)."""
-    if not unindexed:
-        return _WRITER
     bare = ColumnProperties(statistics_enabled="NONE")
-    return WriterProperties(**_COMPRESSION, column_properties=dict.fromkeys(unindexed, bare))
+    columns = dict.fromkeys(unindexed, bare) if unindexed else None
+    return WriterProperties(**codec.delta_rs, column_properties=columns)
 
 
 def sql_dates(column: str, days: Iterable[date]) -> str:
@@ -96,13 +91,15 @@ class DeltaWarehouse:
         mode: str,
         options: dict,
         unindexed: Sequence[str] = (),
+        codec: Codec = Codec.ZSTD,
     ) -> None:
+        writer = _writer(unindexed, codec)
         self._retry(
             lambda: frame.write_delta(
                 self.url(table),
                 mode=mode,
                 storage_options=self._options(),
-                delta_write_options={"writer_properties": _writer(unindexed), **options},
+                delta_write_options={"writer_properties": writer, **options},
             )
         )
 
@@ -112,20 +109,24 @@ class DeltaWarehouse:
         frame: pl.DataFrame,
         partition_by: list[str] | None = None,
         unindexed: Sequence[str] = (),
+        codec: Codec = Codec.ZSTD,
     ) -> None:
         """Append rows (creating the table, even from an empty frame, on first write);
-        ``unindexed`` columns get no Delta statistics. polars writes the files of an
-        existing table and delta-rs commits them (``platform_shared.delta_files``); the rows
-        must have the table's columns, and are cast to its types."""
+        ``unindexed`` columns get no Delta statistics, the files are compressed with
+        ``codec``. polars writes the files of an existing table and delta-rs commits them
+        (``platform_shared.delta_files``); the rows must have the table's columns, and are
+        cast to its types."""
         existing = self.table(table)
         if existing is None:
             options = {"partition_by": partition_by} if partition_by else {}
-            self._write(table, frame, "append", options, unindexed)
+            self._write(table, frame, "append", options, unindexed, codec)
             return
         if frame.is_empty():
             return
         rows = _as_table(frame, existing, table)
-        actions = write_files(self.url(table), self._options(), rows, partition_by or [], unindexed)
+        actions = write_files(
+            self.url(table), self._options(), rows, partition_by or [], unindexed, codec
+        )
 
         first = iter([existing])
 

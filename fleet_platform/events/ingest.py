@@ -302,7 +302,9 @@ class PartitionIngest:
             (SILVER, tables.silver),
             (LEDGER, tables.ledger),
         ):
-            self.warehouse.append(table.path, rows, list(table.partition_by), table.unindexed)
+            self.warehouse.append(
+                table.path, rows, list(table.partition_by), table.unindexed, table.codec
+            )
 
     def _classify(
         self, parsed: list[pl.DataFrame], known: pl.DataFrame, kept: _KeptIds

@@ -6,12 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from deltalake.exceptions import SchemaMismatchError
 from polars.testing import assert_frame_equal
 
 from platform_shared.delta import DeltaWarehouse
-from platform_shared.delta_files import file_stats
+from platform_shared.delta_files import Codec, file_stats
 from platform_shared.storage import StorageRoot
 
 SCHEMA = {
@@ -139,6 +140,28 @@ def test_text_partitions_that_need_quoting_land_where_delta_rs_puts_them(tmp_pat
         assert_frame_equal(
             read, pl.concat([rows, rows]).sort("count", "name"), check_column_order=False
         )
+
+
+@pytest.mark.parametrize(
+    ("codec", "written"),
+    [(Codec.ZSTD, "ZSTD"), (Codec.LZ4, "LZ4")],  # pyarrow names Parquet's LZ4_RAW "LZ4"
+    ids=["zstd", "lz4"],
+)
+def test_a_table_is_written_with_its_codec(tmp_path, codec, written):
+    warehouse = _warehouse(tmp_path, "w")
+    warehouse.append("t", _rows(0), ["day"], codec=codec)  # created by delta-rs
+    warehouse.append("t", _rows(10), ["day"], codec=codec)  # polars writes, delta-rs commits
+
+    files = sorted((tmp_path / "w" / "t").rglob("*.parquet"))
+    compressions = {
+        pq.ParquetFile(path).metadata.row_group(0).column(column).compression
+        for path in files
+        for column in range(len(SCHEMA) - 1)  # the partition column is in the path
+    }
+    assert compressions == {written}
+    read = warehouse.scan("t", SCHEMA).collect().sort("count", nulls_last=True)
+    both = pl.concat([_rows(0), _rows(10)]).sort("count", nulls_last=True)
+    assert_frame_equal(read, both, check_column_order=False)
 
 
 def test_appends_racing_each_other_all_land(tmp_path):
