@@ -155,22 +155,26 @@ class DeltaWarehouse:
             options["partition_by"] = partition_by
         self._write(table, frame, "overwrite", options)
 
-    def delete_where(self, table: str, predicate: str) -> int:
-        """Delete matching rows; returns how many were deleted."""
+    def delete_where(self, table: str, predicate: str, codec: Codec = Codec.ZSTD) -> int:
+        """Delete matching rows (the files rewritten with ``codec``); returns how many were
+        deleted."""
         existing = self.table(table)
         if existing is None:
             return 0
-        metrics = self._retry(lambda: existing.delete(predicate))
+        writer = _writer((), codec)
+        metrics = self._retry(lambda: existing.delete(predicate, writer_properties=writer))
         return int(metrics.get("num_deleted_rows", 0))
 
-    def delete_matching(self, table: str, keys: pl.DataFrame, on: list[str]) -> int:
+    def delete_matching(
+        self, table: str, keys: pl.DataFrame, on: list[str], codec: Codec = Codec.ZSTD
+    ) -> int:
         """Delete the rows whose ``on`` columns equal a row of ``keys`` (a merge: no values
-        are spliced into SQL)."""
+        are spliced into SQL; the files rewritten with ``codec``)."""
         if keys.is_empty() or self.table(table) is None:
             return 0
         predicate = _merge_predicate(on)
         source = keys.select(on).unique()
-        options = {"predicate": predicate, "source_alias": "s", "target_alias": "t"}
+        options = _merge_options(predicate, codec)
         metrics = self._retry(
             lambda: (
                 source.write_delta(
@@ -185,12 +189,15 @@ class DeltaWarehouse:
         )
         return int(metrics.get("num_target_rows_deleted", 0))
 
-    def update_matching(self, table: str, values: pl.DataFrame, on: list[str]) -> int:
+    def update_matching(
+        self, table: str, values: pl.DataFrame, on: list[str], codec: Codec = Codec.ZSTD
+    ) -> int:
         """Set the other columns of ``values`` on the rows whose ``on`` columns match a row
-        of ``values`` (a merge); returns how many rows were updated."""
+        of ``values`` (a merge; the files rewritten with ``codec``); returns how many rows
+        were updated."""
         if values.is_empty() or self.table(table) is None:
             return 0
-        options = {"predicate": _merge_predicate(on), "source_alias": "s", "target_alias": "t"}
+        options = _merge_options(_merge_predicate(on), codec)
         updates = {column: f"s.{column}" for column in values.columns if column not in on}
         metrics = self._retry(
             lambda: (
@@ -225,6 +232,16 @@ def _as_table(frame: pl.DataFrame, existing: DeltaTable, table: str) -> pl.DataF
 
 def _merge_predicate(on: list[str]) -> str:
     return " AND ".join(f"t.{column} = s.{column}" for column in on)
+
+
+def _merge_options(predicate: str, codec: Codec) -> dict[str, object]:
+    """``delta_merge_options`` of a merge of source ``s`` into target ``t``."""
+    return {
+        "predicate": predicate,
+        "source_alias": "s",
+        "target_alias": "t",
+        "writer_properties": _writer((), codec),
+    }
 
 
 class WarehouseResource(dg.ConfigurableResource):

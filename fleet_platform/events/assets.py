@@ -78,8 +78,8 @@ def update_vin_known(tables: DeltaWarehouse, before: set[str], after: set[str]) 
         schema={"vin": pl.String(), "vin_known": pl.Boolean()},
     )
     counts = {"vins": len(changed)}
-    for path in VIN_KNOWN_TABLES:
-        counts[path] = tables.update_matching(path, values, ["vin"])
+    for table in VIN_KNOWN_TABLES:
+        counts[table.path] = tables.update_matching(table.path, values, ["vin"], table.codec)
     return counts
 
 

@@ -181,7 +181,9 @@ class PartitionIngest:
 
     def run(self, full_refresh: bool = False, chunk_bytes: int = CHUNK_BYTES) -> IngestSummary:
         if full_refresh:
-            self.warehouse.delete_where(LEDGER.path, sql_dates("partition_date", [self.day]))
+            self.warehouse.delete_where(
+                LEDGER.path, sql_dates("partition_date", [self.day]), LEDGER.codec
+            )
         self._repair()
         listed = files_of_partition(self.store, self.day, self.today)
         seen = (
@@ -242,9 +244,9 @@ class PartitionIngest:
             return
         self.log(f"partition {self.day}: removing rows of {len(orphans)} unfinished files")
         self.summary.rows_repaired = self.warehouse.delete_matching(
-            BRONZE.path, orphans, FILE_IDENTITY
+            BRONZE.path, orphans, FILE_IDENTITY, BRONZE.codec
         )
-        self.warehouse.delete_matching(SILVER.path, orphans, FILE_IDENTITY)
+        self.warehouse.delete_matching(SILVER.path, orphans, FILE_IDENTITY, SILVER.codec)
 
     def _load(self, obj: LandedObject) -> pl.DataFrame | FileRejected:
         """Read and parse one file, tagged with its identity; or why it is rejected."""

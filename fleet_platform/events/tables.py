@@ -32,4 +32,4 @@ SILVER = Table("silver/bus_events", schema.BUS_EVENTS, ("event_date",), ("event_
 VIN_DAYS = Table("silver/vin_days", kpi_schema.VIN_DAYS, ("ingest_date",))
 
 # Tables that store each event's or VIN's vin_known: updated when the reference changes.
-VIN_KNOWN_TABLES = (SILVER.path, VIN_DAYS.path)
+VIN_KNOWN_TABLES = (SILVER, VIN_DAYS)

@@ -8,9 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import pytest
@@ -18,7 +16,6 @@ import sqlalchemy as sa
 
 from asset_register.source.demo import SOURCE_DDL, demo_rows, write_source_rows
 from asset_register.source.reader import create_engine
-from asset_register.source.rules import SOURCE_FIELDS
 
 # --import-mode=importlib leaves sys.path alone; the helper modules beside this file
 # (all named register_*) are imported by the tests by their plain names.
@@ -26,6 +23,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
 
 from register_fake_central import TOKEN, FakeCentral
+from register_source_db import SourceDb
 
 PG_START_HINT = (
     "PostgreSQL is not reachable on 127.0.0.1:5432. Start it with "
@@ -85,37 +83,6 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         stop()
-
-
-@dataclass
-class SourceDb:
-    """A source register in a test: a SQLite file or a fresh PostgreSQL schema."""
-
-    kind: str
-    url: str
-    schema: str | None
-    table: str = "asset_register"
-
-    @property
-    def table_setting(self) -> str:
-        return f"{self.schema}.{self.table}" if self.schema else self.table
-
-    def engine(self) -> sa.Engine:
-        return create_engine(self.url)
-
-    def _target(self) -> sa.TableClause:
-        return sa.table(self.table, *(sa.column(f) for f in SOURCE_FIELDS), schema=self.schema)
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        """Replace the table's content with ``rows``."""
-        engine = self.engine()
-        try:
-            with engine.begin() as connection:
-                connection.execute(sa.delete(self._target()))
-                if rows:
-                    connection.execute(sa.insert(self._target()), rows)
-        finally:
-            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from conftest import SourceDb
 from register_fake_central import FakeCentral
+from register_source_db import SourceDb
 
 from asset_register.cli import EXIT_BLOCKED, EXIT_FAILED, EXIT_OK, main
 from asset_register.source.demo import demo_rows

@@ -2,7 +2,7 @@
 site's own names (mapped, validated, quoted)."""
 
 import sqlalchemy as sa
-from conftest import SourceDb
+from register_source_db import SourceDb
 
 from asset_register.settings import parse_column_mapping
 from asset_register.source.demo import demo_rows

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import dagster as dg
 import polars as pl
-from conftest import SourceDb
 from register_fake_central import FakeCentral, Fault
 from register_harness import sync, warehouse
+from register_source_db import SourceDb
 
 from asset_register.cli import EXIT_BLOCKED, EXIT_DIFFERS, EXIT_FAILED, EXIT_OK
 from asset_register.source.demo import demo_rows

@@ -15,10 +15,12 @@ from fleet_platform import jobs
 from fleet_platform.assets_common import REFERENCE_KEY
 from fleet_platform.engines.resources import PolarsEngineResource
 from fleet_platform.events.assets import landed_events, vehicles
+from fleet_platform.events.tables import SILVER
 from fleet_platform.kpis.assets import gold_assets
 from fleet_platform.landing.resource import LandingResource
 from fleet_platform.usage.assets import processing_usage_daily
-from platform_shared.delta import WarehouseResource
+from platform_shared.delta import DeltaWarehouse, WarehouseResource
+from platform_shared.storage import StorageRoot
 
 DAY = date(2026, 11, 20)
 KNOWN = "VFE1BUS0000000001"
@@ -208,7 +210,7 @@ def test_full_refresh_rebuilds_the_same_tables(landing: Path, tmp_path: Path):
 
 
 def test_a_changed_reference_brings_vin_known_and_the_kpis_up_to_date(
-    landing: Path, tmp_path: Path
+    landing: Path, tmp_path: Path, codecs
 ):
     warehouse = tmp_path / "warehouse"
     with dg.instance_for_test() as instance:
@@ -239,6 +241,8 @@ def test_a_changed_reference_brings_vin_known_and_the_kpis_up_to_date(
     assert read(warehouse, "gold/unknown_vins").is_empty()
     meta = refresh.asset_materializations_for_node("reference__vehicles")[0].metadata
     assert meta["vins_changed"].value == 1
+    # the silver files the update rewrote keep silver's codec
+    assert codecs(DeltaWarehouse(StorageRoot.from_url(warehouse)), SILVER) == {"LZ4"}
 
 
 def test_the_partition_job_reads_the_reference_before_its_ingest(landing: Path, tmp_path: Path):

@@ -164,6 +164,31 @@ def test_a_table_is_written_with_its_codec(tmp_path, codec, written):
     assert_frame_equal(read, both, check_column_order=False)
 
 
+REWRITES = {
+    "delete_where": lambda w, codec: w.delete_where("t", "count = 3", codec),
+    "delete_matching": lambda w, codec: w.delete_matching(
+        "t", pl.DataFrame({"count": [3]}), ["count"], codec
+    ),
+    "update_matching": lambda w, codec: w.update_matching(
+        "t", pl.DataFrame({"count": [3], "value": [9.0]}), ["count"], codec
+    ),
+}
+
+
+@pytest.mark.parametrize("rewrite", REWRITES.values(), ids=REWRITES.keys())
+def test_files_a_delete_or_merge_rewrites_keep_the_codec(tmp_path, rewrite):
+    warehouse = _warehouse(tmp_path, "w")
+    warehouse.append("t", _rows(0), codec=Codec.LZ4)  # one file holding every row
+
+    assert rewrite(warehouse, Codec.LZ4) == 1
+
+    table = warehouse.table("t")
+    assert table is not None and table.version() == 1
+    (uri,) = table.file_uris()
+    metadata = pq.ParquetFile(uri.removeprefix("file://")).metadata
+    assert {metadata.row_group(0).column(c).compression for c in range(len(SCHEMA))} == {"LZ4"}
+
+
 def test_appends_racing_each_other_all_land(tmp_path):
     warehouse = _warehouse(tmp_path, "w")
     warehouse.append("t", _rows(0), ["day"])
