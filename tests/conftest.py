@@ -5,9 +5,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import pyarrow.parquet as pq
 import pytest
+
+from platform_shared.delta import DeltaWarehouse
 
 
 def in_ci() -> bool:
@@ -94,3 +97,26 @@ def bucket(s3_env: str, request: pytest.FixtureRequest) -> str:
         Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     return name
+
+
+Codecs = Callable[[DeltaWarehouse, str], set[str]]
+
+
+def _codecs(warehouse: DeltaWarehouse, table_path: str) -> set[str]:
+    """The compression of every column chunk of the table's current Parquet files (pyarrow
+    names Parquet's LZ4_RAW "LZ4")."""
+    table = warehouse.table(table_path)
+    assert table is not None
+    return {
+        metadata.row_group(group).column(column).compression
+        for uri in table.file_uris()
+        for metadata in [pq.ParquetFile(uri.removeprefix("file://")).metadata]
+        for group in range(metadata.num_row_groups)
+        for column in range(metadata.num_columns)
+    }
+
+
+@pytest.fixture
+def codecs() -> Codecs:
+    """How a local table's current files are compressed (:func:`_codecs`)."""
+    return _codecs

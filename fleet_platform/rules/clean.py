@@ -32,6 +32,7 @@ _ROW_NUMBER_SPAN = 2**32  # row numbers within one file are below this
 # the rule's column added (or replaced).
 EngineRule = Callable[[Any], Any]
 E = TypeVar("E", pl.Expr, nw.Expr)
+F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
 
 
 def normalise_vin(vin: E) -> E:
@@ -131,7 +132,6 @@ def _engine_rules(frame: nw.LazyFrame) -> tuple[EngineRule, EngineRule]:
 # that ids are compared as integers and as strings only where two hashes meet.
 ID_HASH = "id_hash"
 NO_IDS = pl.DataFrame(schema={"event_id": pl.String(), ID_HASH: pl.UInt64()})
-F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
 
 
 def hashed_ids(ids: F) -> F:

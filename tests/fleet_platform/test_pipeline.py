@@ -242,7 +242,7 @@ def test_a_changed_reference_brings_vin_known_and_the_kpis_up_to_date(
     meta = refresh.asset_materializations_for_node("reference__vehicles")[0].metadata
     assert meta["vins_changed"].value == 1
     # the silver files the update rewrote keep silver's codec
-    assert codecs(DeltaWarehouse(StorageRoot.from_url(warehouse)), SILVER) == {"LZ4"}
+    assert codecs(DeltaWarehouse(StorageRoot.from_url(warehouse)), SILVER.path) == {"LZ4"}
 
 
 def test_the_partition_job_reads_the_reference_before_its_ingest(landing: Path, tmp_path: Path):

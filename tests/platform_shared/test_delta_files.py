@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import polars as pl
-import pyarrow.parquet as pq
 import pytest
 from deltalake.exceptions import SchemaMismatchError
 from polars.testing import assert_frame_equal
@@ -147,18 +146,12 @@ def test_text_partitions_that_need_quoting_land_where_delta_rs_puts_them(tmp_pat
     [(Codec.ZSTD, "ZSTD"), (Codec.LZ4, "LZ4")],  # pyarrow names Parquet's LZ4_RAW "LZ4"
     ids=["zstd", "lz4"],
 )
-def test_a_table_is_written_with_its_codec(tmp_path, codec, written):
+def test_a_table_is_written_with_its_codec(tmp_path, codecs, codec, written):
     warehouse = _warehouse(tmp_path, "w")
     warehouse.append("t", _rows(0), ["day"], codec=codec)  # created by delta-rs
     warehouse.append("t", _rows(10), ["day"], codec=codec)  # polars writes, delta-rs commits
 
-    files = sorted((tmp_path / "w" / "t").rglob("*.parquet"))
-    compressions = {
-        pq.ParquetFile(path).metadata.row_group(0).column(column).compression
-        for path in files
-        for column in range(len(SCHEMA) - 1)  # the partition column is in the path
-    }
-    assert compressions == {written}
+    assert codecs(warehouse, "t") == {written}
     read = warehouse.scan("t", SCHEMA).collect().sort("count", nulls_last=True)
     both = pl.concat([_rows(0), _rows(10)]).sort("count", nulls_last=True)
     assert_frame_equal(read, both, check_column_order=False)
@@ -176,17 +169,15 @@ REWRITES = {
 
 
 @pytest.mark.parametrize("rewrite", REWRITES.values(), ids=REWRITES.keys())
-def test_files_a_delete_or_merge_rewrites_keep_the_codec(tmp_path, rewrite):
+def test_files_a_delete_or_merge_rewrites_keep_the_codec(tmp_path, codecs, rewrite):
     warehouse = _warehouse(tmp_path, "w")
     warehouse.append("t", _rows(0), codec=Codec.LZ4)  # one file holding every row
 
     assert rewrite(warehouse, Codec.LZ4) == 1
 
     table = warehouse.table("t")
-    assert table is not None and table.version() == 1
-    (uri,) = table.file_uris()
-    metadata = pq.ParquetFile(uri.removeprefix("file://")).metadata
-    assert {metadata.row_group(0).column(c).compression for c in range(len(SCHEMA))} == {"LZ4"}
+    assert table is not None and table.version() == 1 and len(table.file_uris()) == 1
+    assert codecs(warehouse, "t") == {"LZ4"}
 
 
 def test_appends_racing_each_other_all_land(tmp_path):

@@ -366,8 +366,8 @@ def test_silver_is_written_with_lz4_and_bronze_and_the_ledger_with_zstd(
 
     ingest(landing, warehouse, D1, chunk_bytes=chunk_bytes)
 
-    assert codecs(warehouse, SILVER) == {"LZ4"}
-    assert codecs(warehouse, BRONZE) == codecs(warehouse, LEDGER) == {"ZSTD"}
+    assert codecs(warehouse, SILVER.path) == {"LZ4"}
+    assert codecs(warehouse, BRONZE.path) == codecs(warehouse, LEDGER.path) == {"ZSTD"}
 
 
 def test_an_overwritten_key_is_a_new_version_processed_again(landing, warehouse):
